@@ -1,0 +1,22 @@
+// Public surface of config: schemas, parsed types and loaders.
+export { type CatalogFile, type CatalogInstance, catalogFile } from './catalog-schema.ts';
+export { durationMs, toDuration } from './duration.ts';
+export {
+  deepFreeze,
+  loadSettings,
+  type Parsed,
+  parseCatalog,
+  parsePolicy,
+  parseWith,
+  parseYaml,
+  readText,
+} from './load.ts';
+export {
+  type LbPolicy,
+  type PolicyFile,
+  type Protocol,
+  policyFile,
+  type RoutePolicy,
+  type ServicePolicy,
+} from './policy-schema.ts';
+export { type Settings, settingsFile } from './settings-schema.ts';

@@ -1,0 +1,80 @@
+// Schema of the policy file: how traffic is routed and treated. Cross-references (a route naming
+// an unknown service) are the model builder's job, not the schema's.
+import { z } from 'zod';
+import { serviceName } from './catalog-schema.ts';
+import { durationMs } from './duration.ts';
+
+/** Load-balancing policies a service may ask for. */
+export const lbPolicy = z.enum(['round_robin', 'least_request', 'ring_hash', 'random', 'maglev']);
+
+/** The protocol a service's instances speak; http2 and grpc make Envoy use HTTP/2 upstream. */
+export const protocol = z.enum(['http', 'http2', 'grpc']);
+
+export const servicePolicy = z.strictObject({
+  lbPolicy: lbPolicy.default('round_robin'),
+  protocol: protocol.default('http'),
+  connectTimeout: durationMs.default(1000),
+});
+
+export const headerMatch = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .regex(/^[^\0\r\n]+$/, 'must not contain NUL, CR or LF'),
+    exact: z.string().optional(),
+    prefix: z.string().min(1).optional(),
+    regex: z.string().min(1).optional(),
+    present: z.boolean().optional(),
+    invert: z.boolean().default(false),
+  })
+  .superRefine((h, ctx) => {
+    const set = ['exact', 'prefix', 'regex', 'present'].filter((k) => h[k as keyof typeof h] !== undefined);
+    if (set.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `set exactly one of exact, prefix, regex, present (got ${set.length})` });
+    }
+  });
+
+export const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE']);
+
+export const routeMatch = z
+  .strictObject({
+    prefix: z.string().startsWith('/').optional(),
+    path: z.string().startsWith('/').optional(),
+    regex: z.string().min(1).optional(),
+    headers: z.array(headerMatch).default([]),
+    methods: z.array(httpMethod).default([]),
+  })
+  .superRefine((m, ctx) => {
+    const set = ['prefix', 'path', 'regex'].filter((k) => m[k as keyof typeof m] !== undefined);
+    if (set.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `set exactly one of prefix, path, regex (got ${set.length})` });
+    }
+  });
+
+export const route = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"'),
+  domains: z.array(z.string().min(1)).min(1).default(['*']),
+  match: routeMatch,
+  service: serviceName,
+  timeout: durationMs.optional(),
+  prefixRewrite: z.string().optional(),
+});
+
+export const listenerPolicy = z.strictObject({
+  address: z.string().default('0.0.0.0'),
+  port: z.number().int().min(1).max(65535).default(10000),
+});
+
+/** The policy file. */
+export const policyFile = z.strictObject({
+  listener: listenerPolicy.default({ address: '0.0.0.0', port: 10000 }),
+  services: z.record(serviceName, servicePolicy).default({}),
+  routes: z.array(route).default([]),
+});
+
+export type PolicyFile = z.output<typeof policyFile>;
+export type RoutePolicy = z.output<typeof route>;
+export type ServicePolicy = z.output<typeof servicePolicy>;
+export type LbPolicy = z.output<typeof lbPolicy>;
+export type Protocol = z.output<typeof protocol>;

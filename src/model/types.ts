@@ -1,0 +1,94 @@
+// The intermediate representation: plain, readonly, sorted data with no Envoy or Consul types.
+// Every later stage (translate, authz, admin views) reads only this.
+import type { CatalogFile, LbPolicy, PolicyFile, Protocol } from '../config/index.ts';
+
+/** Where services run, as every source emits it (static file or Consul). */
+export type Catalog = CatalogFile;
+/** How traffic is routed and treated. */
+export type Policy = PolicyFile;
+
+export type Health = 'healthy' | 'unhealthy' | 'draining' | 'unknown';
+
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly health: Health;
+  readonly weight: number;
+}
+
+export interface Locality {
+  readonly region: string;
+  readonly zone: string;
+  readonly subZone: string;
+  readonly endpoints: readonly Endpoint[];
+}
+
+/** The endpoints of one cluster, grouped by locality. */
+export interface Assignment {
+  readonly clusterName: string;
+  readonly localities: readonly Locality[];
+}
+
+/** An upstream cluster: one per service. */
+export interface Cluster {
+  readonly name: string;
+  readonly service: string;
+  readonly lbPolicy: LbPolicy;
+  readonly protocol: Protocol;
+  readonly connectTimeoutMs: number;
+}
+
+export interface HeaderMatch {
+  readonly name: string;
+  readonly kind: 'exact' | 'prefix' | 'regex' | 'present';
+  readonly value: string;
+  readonly invert: boolean;
+}
+
+export interface PathMatch {
+  readonly kind: 'prefix' | 'path' | 'regex';
+  readonly value: string;
+}
+
+export interface Route {
+  readonly name: string;
+  /** Shared by translate (context_extensions) and authz: the policy entry this route answers to. */
+  readonly policyKey: string;
+  readonly path: PathMatch;
+  readonly headers: readonly HeaderMatch[];
+  readonly methods: readonly string[];
+  readonly cluster: string;
+  readonly timeoutMs?: number;
+  readonly prefixRewrite?: string;
+}
+
+export interface VirtualHost {
+  readonly name: string;
+  readonly domains: readonly string[];
+  /** In policy order: the first match wins, so this order is meaning, not presentation. */
+  readonly routes: readonly Route[];
+}
+
+export interface HttpListener {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly routeConfigName: string;
+}
+
+/** One proxyless-gRPC target, reached as `xds:///<service>`. */
+export interface GrpcTarget {
+  readonly service: string;
+  readonly listenerName: string;
+  readonly routeConfigName: string;
+  readonly virtualHost: VirtualHost;
+}
+
+/** Everything the translators need, sorted by name. */
+export interface Model {
+  readonly edgeListener: HttpListener;
+  readonly edgeVirtualHosts: readonly VirtualHost[];
+  readonly clusters: readonly Cluster[];
+  readonly assignments: readonly Assignment[];
+  readonly grpcTargets: readonly GrpcTarget[];
+}

@@ -1,0 +1,44 @@
+// Listener: the edge HTTP listener (HCM, routes over RDS) and one api_listener per service for
+// proxyless gRPC clients (`xds:///<service>`).
+import type { Listener } from '../generated/envoy/config/listener/v3/Listener.ts';
+import type { HttpConnectionManager } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
+import type { GrpcTarget, HttpListener } from '../model/index.ts';
+import { pack } from '../protos.ts';
+import { HCM_TYPE } from '../resource-types.ts';
+import { httpFilters } from './http-filters.ts';
+
+function rds(routeConfigName: string): HttpConnectionManager['rds'] {
+  return { config_source: { ads: {}, resource_api_version: 'V3' }, route_config_name: routeConfigName };
+}
+
+/** The edge listener: one HTTP connection manager that fetches its routes over RDS. */
+export function translateEdgeListener(l: HttpListener): Listener {
+  const hcm: HttpConnectionManager = {
+    stat_prefix: 'edge_http',
+    codec_type: 'AUTO',
+    rds: rds(l.routeConfigName),
+    http_filters: httpFilters(),
+    // Route and (later) authorize on the same, normalised path.
+    normalize_path: { value: true },
+    merge_slashes: true,
+    path_with_escaped_slashes_action: 'UNESCAPE_AND_REDIRECT',
+    use_remote_address: { value: true },
+  };
+  return {
+    name: l.name,
+    address: { socket_address: { address: l.address, port_value: l.port } },
+    filter_chains: [
+      { filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: pack(HCM_TYPE, hcm) }] },
+    ],
+  };
+}
+
+/** A proxyless gRPC client's listener: an api_listener holding only what that client supports. */
+export function translateGrpcListener(t: GrpcTarget): Listener {
+  const hcm: HttpConnectionManager = {
+    stat_prefix: t.service,
+    rds: rds(t.routeConfigName),
+    http_filters: httpFilters(),
+  };
+  return { name: t.listenerName, api_listener: { api_listener: pack(HCM_TYPE, hcm) } };
+}

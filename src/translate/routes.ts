@@ -1,0 +1,68 @@
+// RouteConfiguration: virtual hosts and routes, in policy order inside each host.
+
+import { toDuration } from '../config/index.ts';
+import type { HeaderMatcher } from '../generated/envoy/config/route/v3/HeaderMatcher.ts';
+import type { Route as EnvoyRoute } from '../generated/envoy/config/route/v3/Route.ts';
+import type { RouteConfiguration } from '../generated/envoy/config/route/v3/RouteConfiguration.ts';
+import type { RouteMatch } from '../generated/envoy/config/route/v3/RouteMatch.ts';
+import type { Route, VirtualHost } from '../model/index.ts';
+import type { Profile } from './resources.ts';
+
+function headerMatcher(h: Route['headers'][number]): HeaderMatcher {
+  const base = { name: h.name, invert_match: h.invert };
+  switch (h.kind) {
+    case 'present':
+      return { ...base, present_match: true };
+    case 'exact':
+      return { ...base, string_match: { exact: h.value } };
+    case 'prefix':
+      return { ...base, string_match: { prefix: h.value } };
+    case 'regex':
+      return { ...base, string_match: { safe_regex: { regex: h.value } } };
+  }
+}
+
+function routeMatch(r: Route): RouteMatch {
+  const headers = r.headers.map(headerMatcher);
+  if (r.methods.length > 0) {
+    headers.push({
+      name: ':method',
+      string_match:
+        r.methods.length === 1 ? { exact: r.methods[0] } : { safe_regex: { regex: `^(${r.methods.join('|')})$` } },
+    });
+  }
+  const path =
+    r.path.kind === 'prefix'
+      ? { prefix: r.path.value }
+      : r.path.kind === 'path'
+        ? { path: r.path.value }
+        : { safe_regex: { regex: r.path.value } };
+  return { ...path, ...(headers.length > 0 ? { headers } : {}) };
+}
+
+function translateRoute(r: Route, profile: Profile): EnvoyRoute {
+  const action: NonNullable<EnvoyRoute['route']> = { cluster: r.cluster };
+  if (r.timeoutMs !== undefined) {
+    // Proxyless gRPC reads the deadline from max_stream_duration (gRFC A31), Envoy from timeout.
+    if (profile === 'grpc') action.max_stream_duration = { max_stream_duration: toDuration(r.timeoutMs) };
+    else action.timeout = toDuration(r.timeoutMs);
+  }
+  if (profile === 'edge' && r.prefixRewrite !== undefined) action.prefix_rewrite = r.prefixRewrite;
+  return { name: r.name, match: routeMatch(r), route: action };
+}
+
+/** A RouteConfiguration holding the given virtual hosts. */
+export function translateRouteConfiguration(
+  name: string,
+  hosts: readonly VirtualHost[],
+  profile: Profile,
+): RouteConfiguration {
+  return {
+    name,
+    virtual_hosts: hosts.map((h) => ({
+      name: h.name,
+      domains: [...h.domains],
+      routes: h.routes.map((r) => translateRoute(r, profile)),
+    })),
+  };
+}

@@ -1,0 +1,48 @@
+// translate(model) -> resources per profile. Pure and deterministic: the same model gives
+// byte-identical resources, every list sorted by name.
+import type { Model } from '../model/index.ts';
+import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../resource-types.ts';
+import { translateCluster } from './clusters.ts';
+import { translateAssignment } from './endpoints.ts';
+import { translateEdgeListener, translateGrpcListener } from './listeners.ts';
+import type { NamedResource, Profile, ResourceSet, Translation } from './resources.ts';
+import { translateRouteConfiguration } from './routes.ts';
+
+const sorted = (items: NamedResource[]) => items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+function shared(model: Model, profile: Profile) {
+  return {
+    clusters: sorted(model.clusters.map((c) => ({ name: c.name, message: translateCluster(c, profile) }))),
+    endpoints: sorted(model.assignments.map((a) => ({ name: a.clusterName, message: translateAssignment(a) }))),
+  };
+}
+
+/** Translates the model into the resources of every profile. */
+export function translate(model: Model): Translation {
+  const edgeShared = shared(model, 'edge');
+  const edge: ResourceSet = {
+    [CLUSTER]: edgeShared.clusters,
+    [ENDPOINT]: edgeShared.endpoints,
+    [LISTENER]: [{ name: model.edgeListener.name, message: translateEdgeListener(model.edgeListener) }],
+    [ROUTE]: [
+      {
+        name: model.edgeListener.routeConfigName,
+        message: translateRouteConfiguration(model.edgeListener.routeConfigName, model.edgeVirtualHosts, 'edge'),
+      },
+    ],
+  };
+  const grpcShared = shared(model, 'grpc');
+  const grpc: ResourceSet = {
+    [CLUSTER]: grpcShared.clusters,
+    // Endpoints are the same bytes for every profile: reuse the objects.
+    [ENDPOINT]: edgeShared.endpoints,
+    [LISTENER]: sorted(model.grpcTargets.map((t) => ({ name: t.listenerName, message: translateGrpcListener(t) }))),
+    [ROUTE]: sorted(
+      model.grpcTargets.map((t) => ({
+        name: t.routeConfigName,
+        message: translateRouteConfiguration(t.routeConfigName, [t.virtualHost], 'grpc'),
+      })),
+    ),
+  };
+  return { edge, grpc };
+}
