@@ -49,7 +49,7 @@ export function parseWith<S extends z.ZodType>(schema: S, data: unknown, source:
 
 /** Parses YAML text, reporting syntax errors with line and column. */
 export function parseYaml(text: string, source: string): Parsed<unknown> {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,

@@ -1,0 +1,3 @@
+// Public surface of admin.
+export { createMetrics, type Metrics } from './metrics.ts';
+export { type AdminDeps, adminHandler, createAdminServer } from './server.ts';

@@ -1,0 +1,91 @@
+// Admin HTTP: health, readiness, metrics and debug views. Reads the other modules; changes nothing.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { stringify } from 'yaml';
+import type { Logger } from '../log.ts';
+import type { Pipeline } from '../pipeline.ts';
+import { configDump, type SnapshotSource } from '../snapshot/index.ts';
+import { PROFILES, type Profile } from '../translate/resources.ts';
+import type { AdsService } from '../xds/index.ts';
+import type { Metrics } from './metrics.ts';
+
+/** What the admin server reads. */
+export interface AdminDeps {
+  readonly pipeline: Pipeline;
+  readonly snapshots: SnapshotSource;
+  readonly ads: AdsService;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+}
+
+type Handler = (
+  url: URL,
+) => Promise<{ status: number; type: string; body: string }> | { status: number; type: string; body: string };
+
+const json = (status: number, value: unknown) => ({
+  status,
+  type: 'application/json',
+  body: `${JSON.stringify(value, null, 2)}\n`,
+});
+const yaml = (status: number, value: unknown) => ({
+  status,
+  type: 'application/yaml',
+  body: stringify(value, { lineWidth: 0 }),
+});
+
+/** Builds the request handler (exported for tests that skip the socket). */
+export function adminHandler(d: AdminDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const routes: Record<string, Handler> = {
+    '/healthz': () => ({ status: 200, type: 'text/plain', body: 'ok\n' }),
+    '/readyz': () => {
+      const s = d.pipeline.status();
+      return json(s.ready ? 200 : 503, { ready: s.ready, version: s.version, synced: s.synced, problems: s.problems });
+    },
+    '/metrics': async () => ({
+      status: 200,
+      type: d.metrics.registry.contentType,
+      body: await d.metrics.registry.metrics(),
+    }),
+    '/debug/snapshot': (url) => {
+      const current = d.snapshots.current();
+      if (!current) return json(503, { error: 'no snapshot published yet' });
+      const wanted = url.searchParams.get('profile');
+      if (wanted !== null && !PROFILES.includes(wanted as Profile)) {
+        return json(400, { error: `unknown profile "${wanted}" (use ${PROFILES.join(', ')})` });
+      }
+      const profiles = wanted ? [wanted as Profile] : PROFILES;
+      const body = {
+        version: current.snapshot.version,
+        publishedAt: new Date(current.publishedAt).toISOString(),
+        profiles: Object.fromEntries(profiles.map((p) => [p, configDump(current.snapshot, p).configs])),
+      };
+      return url.searchParams.get('format') === 'json' ? json(200, body) : yaml(200, body);
+    },
+    '/debug/nodes': () => json(200, { nodes: d.ads.nodes() }),
+    '/debug/nacks': () => json(200, { nacks: d.ads.nacks() }),
+    '/debug/pipeline': () => json(200, d.pipeline.status()),
+  };
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const handler = routes[url.pathname];
+    if (req.method !== 'GET' || !handler) {
+      res.writeHead(req.method !== 'GET' && handler ? 405 : 404, { 'content-type': 'application/json' });
+      res.end(`${JSON.stringify({ error: `no ${req.method} ${url.pathname}`, endpoints: Object.keys(routes) })}\n`);
+      return;
+    }
+    Promise.resolve(handler(url))
+      .then((r) => {
+        res.writeHead(r.status, { 'content-type': r.type });
+        res.end(r.body);
+      })
+      .catch((err: unknown) => {
+        d.log.error({ err, path: url.pathname }, 'admin handler failed');
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"error":"internal error"}\n');
+      });
+  };
+}
+
+/** Creates (but does not start) the admin HTTP server. */
+export function createAdminServer(d: AdminDeps): Server {
+  return createServer(adminHandler(d));
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// The `gatehouse` command: `serve` (default) runs the control plane; `render` prints what a node
+// of a profile would receive. Flags beat environment variables, which beat the settings file.
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { loadSettings, parseCatalog, parsePolicy, readText } from './config/index.ts';
+import { type Diagnostic, formatDiagnostics } from './errors.ts';
+import { createLogger } from './log.ts';
+import { startGatehouse } from './main.ts';
+import { compile } from './pipeline.ts';
+import { configDump } from './snapshot/index.ts';
+import { PROFILES, type Profile } from './translate/resources.ts';
+
+const USAGE = `usage:
+  gatehouse [serve] --config FILE [--xds-address HOST:PORT] [--admin-address HOST:PORT]
+  gatehouse render --config FILE --node edge|grpc
+
+environment: GATEHOUSE_XDS_ADDRESS, GATEHOUSE_ADMIN_ADDRESS (flags win)`;
+
+function fail(message: string, diagnostics: readonly Diagnostic[] = []): never {
+  process.stderr.write(`${message}\n${diagnostics.length ? `${formatDiagnostics(diagnostics)}\n` : ''}`);
+  process.exit(diagnostics.length ? 1 : 2);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'serve';
+  const rest = command === argv[0] ? argv.slice(1) : argv;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'xds-address': { type: 'string' },
+        'admin-address': { type: 'string' },
+        node: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const config = values.config as string | undefined;
+  if (!config) fail(`--config is required\n${USAGE}`);
+  const settings = loadSettings(config, {
+    xds: (values['xds-address'] as string | undefined) ?? process.env.GATEHOUSE_XDS_ADDRESS,
+    admin: (values['admin-address'] as string | undefined) ?? process.env.GATEHOUSE_ADMIN_ADDRESS,
+  });
+  if (!settings.ok) fail(`invalid settings in ${config}:`, settings.diagnostics);
+
+  if (command === 'render') {
+    const node = values.node as string | undefined;
+    if (!node || !PROFILES.includes(node as Profile)) fail(`--node must be one of ${PROFILES.join(', ')}\n${USAGE}`);
+    const catalogText = readText(settings.value.catalog.file);
+    const policyText = readText(settings.value.policy.file);
+    const catalog = catalogText.ok ? parseCatalog(catalogText.value, settings.value.catalog.file) : catalogText;
+    const policy = policyText.ok ? parsePolicy(policyText.value, settings.value.policy.file) : policyText;
+    const problems = [...(catalog.ok ? [] : catalog.diagnostics), ...(policy.ok ? [] : policy.diagnostics)];
+    if (!catalog.ok || !policy.ok) fail('invalid input:', problems);
+    const compiled = compile(catalog.value, policy.value);
+    if (!compiled.snapshot) fail('invalid input:', compiled.diagnostics);
+    if (compiled.diagnostics.length) process.stderr.write(`${formatDiagnostics(compiled.diagnostics)}\n`);
+    process.stdout.write(stringify(configDump(compiled.snapshot, node as Profile), { lineWidth: 0 }));
+    return;
+  }
+  if (command !== 'serve') fail(`unknown command "${command}"\n${USAGE}`);
+
+  const log = createLogger(settings.value.log.level);
+  const gatehouse = await startGatehouse(settings.value, { log });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    gatehouse.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`gatehouse: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+// Composition root: settings in, running Gatehouse out. Builds the logger, sources, pipeline and
+// servers, and tears them down in reverse. No business logic.
+import type { AddressInfo } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { createAdminServer, createMetrics, type Metrics } from './admin/index.ts';
+import { parseCatalog, parsePolicy, type Settings } from './config/index.ts';
+import { createLogger, type Logger } from './log.ts';
+import type { Catalog, Policy } from './model/index.ts';
+import { Pipeline } from './pipeline.ts';
+import { SnapshotHolder } from './snapshot/index.ts';
+import { fileSource, type Source } from './sources/index.ts';
+import { AdsService } from './xds/index.ts';
+
+/** A running Gatehouse. */
+export interface Gatehouse {
+  /** The bound ADS address (port resolved when 0 was asked for). */
+  readonly xdsAddress: string;
+  readonly adminAddress: string;
+  readonly pipeline: Pipeline;
+  readonly ads: AdsService;
+  readonly holder: SnapshotHolder;
+  readonly metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+/** Options beyond the settings file (tests inject sources and loggers). */
+export interface StartOptions {
+  readonly log?: Logger;
+  readonly catalog?: Source<Catalog>;
+  readonly policy?: Source<Policy>;
+}
+
+function splitHostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
+}
+
+/** Starts every part of Gatehouse and resolves once both servers listen. */
+export async function startGatehouse(settings: Settings, opts: StartOptions = {}): Promise<Gatehouse> {
+  const log = opts.log ?? createLogger(settings.log.level);
+  const metrics = createMetrics();
+  const holder = new SnapshotHolder();
+  const pipeline = new Pipeline({
+    catalog:
+      opts.catalog ??
+      fileSource({
+        name: 'catalog',
+        file: settings.catalog.file,
+        parse: parseCatalog,
+        log: log.child({ module: 'sources' }),
+      }),
+    policy:
+      opts.policy ??
+      fileSource({
+        name: 'policy',
+        file: settings.policy.file,
+        parse: parsePolicy,
+        log: log.child({ module: 'sources' }),
+      }),
+    holder,
+    log: log.child({ module: 'pipeline' }),
+    quietPeriodMs: settings.pipeline.quietPeriod,
+    maxDelayMs: settings.pipeline.maxDelay,
+    hooks: metrics.pipeline,
+  });
+  const ads = new AdsService({ source: holder, log: log.child({ module: 'xds' }), callbacks: metrics.xds });
+
+  const grpcServer = new grpc.Server({
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+    'grpc.keepalive_time_ms': 30_000,
+  });
+  ads.addTo(grpcServer);
+  const xdsPort = await new Promise<number>((resolve, reject) =>
+    grpcServer.bindAsync(settings.xds.address, grpc.ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    ),
+  );
+  const xdsHost = splitHostPort(settings.xds.address).host;
+
+  const admin = createAdminServer({ pipeline, snapshots: holder, ads, metrics, log: log.child({ module: 'admin' }) });
+  const adminTarget = splitHostPort(settings.admin.address);
+  await new Promise<void>((resolve, reject) => {
+    admin.once('error', reject);
+    admin.listen(adminTarget.port, adminTarget.host, () => resolve());
+  });
+  const adminPort = (admin.address() as AddressInfo).port;
+
+  pipeline.start();
+  const xdsAddress = `${xdsHost}:${xdsPort}`;
+  const adminAddress = `${adminTarget.host}:${adminPort}`;
+  log.info({ xds: xdsAddress, admin: adminAddress }, 'gatehouse started');
+
+  return {
+    xdsAddress,
+    adminAddress,
+    pipeline,
+    ads,
+    holder,
+    metrics,
+    async stop() {
+      await pipeline.stop();
+      await new Promise<void>((resolve) => admin.close(() => resolve()));
+      admin.closeAllConnections();
+      grpcServer.forceShutdown();
+      log.info('gatehouse stopped');
+    },
+  };
+}

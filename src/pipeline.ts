@@ -1,0 +1,178 @@
+// The one loop from (latest catalog, latest policy) to a published snapshot. Debounced with a
+// quiet period and a maximum delay; publishes only after every source has synced once; a build
+// that fails keeps the last good snapshot serving. Knows no Consul HTTP, gRPC or Envoy fields.
+import { type Diagnostic, hasErrors, problem } from './errors.ts';
+import type { Logger } from './log.ts';
+import { build, type Catalog, type Policy } from './model/index.ts';
+import { createSnapshot, type Snapshot, type SnapshotHolder } from './snapshot/index.ts';
+import type { Source } from './sources/index.ts';
+import type { Translation } from './translate/resources.ts';
+import { translate } from './translate/translate.ts';
+import { validateTranslation } from './translate/validate/index.ts';
+
+/** The outcome of compiling one (catalog, policy) pair. */
+export interface Compiled {
+  readonly diagnostics: readonly Diagnostic[];
+  /** Present when there were no error-level diagnostics. */
+  readonly translation?: Translation;
+  readonly snapshot?: Snapshot;
+}
+
+/** build -> translate -> validate -> snapshot, stopping at the first stage with errors. */
+export function compile(catalog: Catalog, policy: Policy, previous?: Snapshot): Compiled {
+  const built = build(catalog, policy);
+  if (hasErrors(built.diagnostics)) return { diagnostics: built.diagnostics };
+  const translation = translate(built.model);
+  const invalid = validateTranslation(translation);
+  const diagnostics = [...built.diagnostics, ...invalid];
+  if (hasErrors(invalid)) return { diagnostics };
+  return { diagnostics, translation, snapshot: createSnapshot(translation, previous) };
+}
+
+/** Hooks for metrics. */
+export interface PipelineHooks {
+  onBuild?(result: 'published' | 'unchanged' | 'failed', durationMs: number): void;
+  onSourceRejected?(source: string): void;
+}
+
+/** Options of the pipeline. */
+export interface PipelineOptions {
+  readonly catalog: Source<Catalog>;
+  readonly policy: Source<Policy>;
+  readonly holder: SnapshotHolder;
+  readonly log: Logger;
+  readonly quietPeriodMs: number;
+  readonly maxDelayMs: number;
+  readonly hooks?: PipelineHooks;
+  readonly now?: () => number;
+}
+
+/** What /readyz and /debug show about the pipeline. */
+export interface PipelineStatus {
+  readonly ready: boolean;
+  readonly synced: Readonly<Record<string, boolean>>;
+  readonly version?: string;
+  readonly lastBuildAt?: string;
+  /** Problems of the latest refused input or failed build; empty once a build succeeds. */
+  readonly problems: readonly Diagnostic[];
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** The debounced build loop. */
+export class Pipeline {
+  readonly #o: PipelineOptions;
+  readonly #now: () => number;
+  #catalog: Catalog | undefined;
+  #policy: Policy | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #firstPendingAt: number | undefined;
+  #problems: readonly Diagnostic[] = [];
+  #sourceProblems = new Map<string, readonly Diagnostic[]>();
+  #warnings: readonly Diagnostic[] = [];
+  #lastBuildAt: number | undefined;
+  #builds = 0;
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(opts: PipelineOptions) {
+    this.#o = opts;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Starts both sources; the first build runs once both have delivered a value. */
+  start(): void {
+    this.#o.catalog.start(this.#sink('catalog', (c) => (this.#catalog = c)));
+    this.#o.policy.start(this.#sink('policy', (p) => (this.#policy = p)));
+  }
+
+  /** Stops sources and the timer. */
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    await Promise.all([this.#o.catalog.stop(), this.#o.policy.stop()]);
+  }
+
+  /** Readiness, sync state and the latest problems. */
+  status(): PipelineStatus {
+    const current = this.#o.holder.current();
+    return {
+      ready: current !== undefined,
+      synced: { catalog: this.#catalog !== undefined, policy: this.#policy !== undefined },
+      ...(current && { version: current.snapshot.version }),
+      ...(this.#lastBuildAt !== undefined && { lastBuildAt: new Date(this.#lastBuildAt).toISOString() }),
+      problems: [...[...this.#sourceProblems.values()].flat(), ...this.#problems],
+      warnings: this.#warnings,
+    };
+  }
+
+  /** The latest inputs (for debug views). */
+  inputs(): { catalog?: Catalog; policy?: Policy } {
+    return { ...(this.#catalog && { catalog: this.#catalog }), ...(this.#policy && { policy: this.#policy }) };
+  }
+
+  /** Resolves after the next build attempt completes (for tests and the CLI). */
+  nextBuild(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Number of build attempts so far. */
+  get builds(): number {
+    return this.#builds;
+  }
+
+  #sink<T>(name: string, assign: (v: T) => void) {
+    return {
+      update: (value: T) => {
+        assign(value);
+        this.#sourceProblems.delete(name);
+        this.#schedule();
+      },
+      reject: (diagnostics: readonly Diagnostic[]) => {
+        this.#sourceProblems.set(name, diagnostics);
+        this.#o.hooks?.onSourceRejected?.(name);
+        this.#wake();
+      },
+    };
+  }
+
+  #schedule(): void {
+    if (this.#catalog === undefined || this.#policy === undefined) return;
+    const now = this.#now();
+    this.#firstPendingAt ??= now;
+    const deadline = this.#firstPendingAt + this.#o.maxDelayMs;
+    const at = Math.min(now + this.#o.quietPeriodMs, deadline);
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#run(), Math.max(0, at - now));
+  }
+
+  #run(): void {
+    this.#firstPendingAt = undefined;
+    const started = performance.now();
+    const previous = this.#o.holder.current()?.snapshot;
+    let result: Compiled;
+    try {
+      result = compile(this.#catalog!, this.#policy!, previous);
+    } catch (err) {
+      // A bug, not bad input: report it as a failed build and keep serving.
+      this.#o.log.error({ err }, 'build crashed; keeping the last good snapshot');
+      result = { diagnostics: [problem('MODEL_INVALID', '', `internal error: ${(err as Error).message}`)] };
+    }
+    const ms = performance.now() - started;
+    this.#builds++;
+    this.#lastBuildAt = this.#now();
+    this.#warnings = result.diagnostics.filter((d) => d.severity === 'warning');
+    if (!result.snapshot) {
+      this.#problems = result.diagnostics.filter((d) => d.severity === 'error');
+      this.#o.log.warn({ problems: this.#problems }, 'build refused; the last good snapshot keeps serving');
+      this.#o.hooks?.onBuild?.('failed', ms);
+    } else {
+      this.#problems = [];
+      const published = this.#o.holder.publish(result.snapshot);
+      this.#o.log.info({ version: result.snapshot.version, ms: Math.round(ms), published }, 'build complete');
+      this.#o.hooks?.onBuild?.(published ? 'published' : 'unchanged', ms);
+    }
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+}

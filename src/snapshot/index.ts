@@ -1,0 +1,14 @@
+// Public surface of snapshot.
+
+export { configDump } from './config-dump.ts';
+export { type Published, SnapshotHolder, type SnapshotSource } from './holder.ts';
+export { type NodeIdentity, nodeProfile, PROFILE_METADATA_KEY } from './node-profile.ts';
+export {
+  createSnapshot,
+  type Entry,
+  formatVersion,
+  type ProfileSnapshot,
+  type Snapshot,
+  type TypeSnapshot,
+  versionOf,
+} from './snapshot.ts';

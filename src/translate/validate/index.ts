@@ -1,0 +1,65 @@
+// Validation of translated resources before they can reach a snapshot: Envoy's PGV rules on every
+// resource as it will be sent (encoded, then decoded), and the references between resources.
+import { type Diagnostic, problem } from '../../errors.ts';
+import { encode } from '../../protos.ts';
+import { messageName, PUSH_ORDER } from '../../resource-types.ts';
+import type { Profile, Translation } from '../resources.ts';
+import { validateEncoded } from './pgv.ts';
+import { checkReferences } from './references.ts';
+
+export { type Violation, validateEncoded, validateMessage } from './pgv.ts';
+export { checkReferences } from './references.ts';
+
+// The field a resource's xDS name must equal, per message type.
+const NAME_FIELD: Readonly<Record<string, string>> = {
+  'envoy.config.endpoint.v3.ClusterLoadAssignment': 'cluster_name',
+};
+
+/** Every PGV violation and broken reference in a translation, as diagnostics. */
+export function validateTranslation(t: Translation): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  // Keyed by message object: profiles share some objects (endpoints) on purpose; check them once.
+  const checked = new Map<object, { path: string; message: string }[]>();
+  for (const profile of Object.keys(t) as Profile[]) {
+    const set = t[profile];
+    for (const typeUrl of PUSH_ORDER) {
+      const typeName = messageName(typeUrl);
+      const kind = typeName.slice(typeName.lastIndexOf('.') + 1);
+      const names = new Set<string>();
+      for (const r of set[typeUrl] ?? []) {
+        const where = `${profile} ${kind} "${r.name}"`;
+        // Envoy NACKs a response naming one resource twice (xds-protocol.md item 17).
+        if (names.has(r.name)) out.push(problem('RESOURCE_INVALID', where, `duplicate ${kind} name "${r.name}"`));
+        names.add(r.name);
+        const own = (r.message as Record<string, unknown>)[NAME_FIELD[typeName] ?? 'name'];
+        if (own !== r.name) {
+          out.push(
+            problem(
+              'RESOURCE_INVALID',
+              where,
+              `resource name "${r.name}" differs from the message's own name "${String(own ?? '')}"`,
+            ),
+          );
+        }
+        let found = checked.get(r.message);
+        if (!found) {
+          found = check(typeName, r.message);
+          checked.set(r.message, found);
+        }
+        for (const v of found) out.push(problem('RESOURCE_INVALID', v.path ? `${where} ${v.path}` : where, v.message));
+      }
+    }
+    out.push(...checkReferences(set, profile));
+  }
+  return out;
+}
+
+function check(typeName: string, message: object): { path: string; message: string }[] {
+  let bytes: Uint8Array;
+  try {
+    bytes = encode(typeName, message);
+  } catch (e) {
+    return [{ path: '', message: `does not encode as ${typeName}: ${(e as Error).message}` }];
+  }
+  return validateEncoded(typeName, bytes);
+}

@@ -1,0 +1,113 @@
+// The reference graph inside one profile's resource set: routes name clusters, EDS clusters need a
+// ClusterLoadAssignment, and listeners using RDS name a RouteConfiguration. Envoy accepts each
+// resource alone and then fails at runtime (503 "no cluster", a cluster stuck warming, a listener
+// never ready), so this is the check PGV rules cannot make.
+import { type Diagnostic, problem } from '../../errors.ts';
+import { unpack } from '../../protos.ts';
+import { CLUSTER, ENDPOINT, HCM_TYPE, LISTENER, ROUTE } from '../../resource-types.ts';
+import type { ResourceSet } from '../resources.ts';
+
+type Obj = Record<string, unknown>;
+
+const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' ? (v as Obj) : undefined);
+const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The clusters a route action sends to: `cluster` and every `weighted_clusters` entry. */
+function routeTargets(action: Obj): { cluster: string; where: string }[] {
+  const out: { cluster: string; where: string }[] = [];
+  if (str(action.cluster)) out.push({ cluster: str(action.cluster), where: 'route.cluster' });
+  list(obj(action.weighted_clusters)?.clusters).forEach((w, k) => {
+    out.push({ cluster: str(w.name), where: `route.weighted_clusters.clusters[${k}].name` });
+  });
+  return out;
+}
+
+function checkRoutes(config: Obj, owner: string, at: string, clusters: ReadonlySet<string>, out: Diagnostic[]): void {
+  list(config.virtual_hosts).forEach((vh, i) => {
+    list(vh.routes).forEach((route, j) => {
+      const action = obj(route.route);
+      if (!action) return;
+      for (const { cluster, where } of routeTargets(action)) {
+        if (clusters.has(cluster)) continue;
+        const routeName = str(route.name) || `virtual_hosts[${i}].routes[${j}]`;
+        out.push(
+          problem(
+            'REFERENCE_DANGLING',
+            `${at}virtual_hosts[${i}].routes[${j}].${where}`,
+            `route "${routeName}" in ${owner} references unknown cluster "${cluster}"`,
+          ),
+        );
+      }
+    });
+  });
+}
+
+/** Every HCM of a listener with where it sits: filter chains, the default chain, the api_listener. */
+function connectionManagers(listener: Obj): { hcm: Obj; where: string }[] {
+  const found: { any: unknown; where: string }[] = [];
+  const chains = list(listener.filter_chains).map((c, i) => ({ chain: c, where: `filter_chains[${i}]` }));
+  const fallback = obj(listener.default_filter_chain);
+  if (fallback) chains.push({ chain: fallback, where: 'default_filter_chain' });
+  for (const { chain, where } of chains) {
+    list(chain.filters).forEach((f, j) => {
+      found.push({ any: f.typed_config, where: `${where}.filters[${j}].typed_config` });
+    });
+  }
+  const api = obj(listener.api_listener);
+  if (api) found.push({ any: api.api_listener, where: 'api_listener.api_listener' });
+  const out: { hcm: Obj; where: string }[] = [];
+  for (const { any, where } of found) {
+    const a = obj(any);
+    if (!a || !str(a.type_url).endsWith(`/${HCM_TYPE}`) || !(a.value instanceof Uint8Array)) continue;
+    out.push({ hcm: unpack(a as { type_url: string; value: Uint8Array }), where });
+  }
+  return out;
+}
+
+/** Every broken reference in `set`; `label` (e.g. the profile) starts each path. */
+export function checkReferences(set: ResourceSet, label = ''): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const lead = label ? `${label} ` : '';
+  const clusters = new Set(set[CLUSTER].map((r) => r.name));
+  const assignments = new Set(set[ENDPOINT].map((r) => r.name));
+  const routeConfigs = new Set(set[ROUTE].map((r) => r.name));
+
+  for (const r of set[ROUTE]) {
+    const owner = `RouteConfiguration "${r.name}"`;
+    checkRoutes(r.message as Obj, owner, `${lead}${owner} `, clusters, out);
+  }
+  for (const r of set[CLUSTER]) {
+    const c = r.message as Obj;
+    if (c.type !== 'EDS' && c.type !== 3) continue;
+    // Envoy asks EDS for the service_name when set, else for the cluster's own name.
+    const service = str(obj(c.eds_cluster_config)?.service_name) || r.name;
+    if (assignments.has(service)) continue;
+    out.push(
+      problem(
+        'REFERENCE_DANGLING',
+        `${lead}Cluster "${r.name}" eds_cluster_config`,
+        `EDS cluster "${r.name}" has no ClusterLoadAssignment "${service}"; it would stay warming`,
+      ),
+    );
+  }
+  for (const r of set[LISTENER]) {
+    const owner = `Listener "${r.name}"`;
+    for (const { hcm, where } of connectionManagers(r.message as Obj)) {
+      const rds = obj(hcm.rds);
+      const name = str(rds?.route_config_name);
+      if (rds && !routeConfigs.has(name)) {
+        out.push(
+          problem(
+            'REFERENCE_DANGLING',
+            `${lead}${owner} ${where}.rds.route_config_name`,
+            `listener "${r.name}" references unknown RouteConfiguration "${name}"`,
+          ),
+        );
+      }
+      const inline = obj(hcm.route_config);
+      if (inline) checkRoutes(inline, owner, `${lead}${owner} ${where}.route_config.`, clusters, out);
+    }
+  }
+  return out;
+}
