@@ -8,7 +8,7 @@ import { createSnapshot, type Snapshot, type SnapshotHolder } from './snapshot/i
 import type { Source } from './sources/index.ts';
 import type { Translation } from './translate/resources.ts';
 import { translate } from './translate/translate.ts';
-import { validateTranslation } from './translate/validate/index.ts';
+import { ValidationMemo, validateTranslation } from './translate/validate/index.ts';
 
 /** The outcome of compiling one (catalog, policy) pair. */
 export interface Compiled {
@@ -19,11 +19,11 @@ export interface Compiled {
 }
 
 /** build -> translate -> validate -> snapshot, stopping at the first stage with errors. */
-export function compile(catalog: Catalog, policy: Policy, previous?: Snapshot): Compiled {
+export function compile(catalog: Catalog, policy: Policy, previous?: Snapshot, memo?: ValidationMemo): Compiled {
   const built = build(catalog, policy);
   if (hasErrors(built.diagnostics)) return { diagnostics: built.diagnostics };
   const translation = translate(built.model);
-  const invalid = validateTranslation(translation);
+  const invalid = validateTranslation(translation, memo);
   const diagnostics = [...built.diagnostics, ...invalid];
   if (hasErrors(invalid)) return { diagnostics };
   return { diagnostics, translation, snapshot: createSnapshot(translation, previous) };
@@ -71,6 +71,7 @@ export class Pipeline {
   #warnings: readonly Diagnostic[] = [];
   #lastBuildAt: number | undefined;
   #builds = 0;
+  readonly #memo = new ValidationMemo();
   readonly #waiters: (() => void)[] = [];
 
   constructor(opts: PipelineOptions) {
@@ -149,7 +150,7 @@ export class Pipeline {
     const previous = this.#o.holder.current()?.snapshot;
     let result: Compiled;
     try {
-      result = compile(this.#catalog!, this.#policy!, previous);
+      result = compile(this.#catalog!, this.#policy!, previous, this.#memo);
     } catch (err) {
       // A bug, not bad input: report it as a failed build and keep serving.
       this.#o.log.error({ err }, 'build crashed; keeping the last good snapshot');

@@ -12,7 +12,7 @@ export type TypeUrl = typeof LISTENER | typeof ROUTE | typeof CLUSTER | typeof E
 export const PUSH_ORDER: readonly TypeUrl[] = [CLUSTER, ENDPOINT, LISTENER, ROUTE];
 
 /** SotW types whose responses carry the complete state: a missing resource is a deletion. */
-export const FULL_STATE_TYPES: ReadonlySet<string> = new Set([LISTENER]);
+export const FULL_STATE_TYPES: ReadonlySet<string> = new Set([LISTENER, CLUSTER]);
 
 /** Short names for logs, metrics and debug views. */
 export const SHORT_NAME: Readonly<Record<TypeUrl, string>> = {

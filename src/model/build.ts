@@ -70,7 +70,15 @@ export function build(catalog: Catalog, policy: Policy): BuildResult {
 
   const routes = buildRoutes(policy.routes, known, diagnostics);
   const edgeVirtualHosts = groupVirtualHosts(routes, diagnostics);
-  const grpcTargets = serviceNames.map((service) => buildGrpcTarget(service, routes));
+  const byDomain = new Map<string, Route[]>();
+  for (const r of routes) {
+    for (const d of r.domains) {
+      const list = byDomain.get(d);
+      if (list) list.push(r.route);
+      else byDomain.set(d, [r.route]);
+    }
+  }
+  const grpcTargets = serviceNames.map((service) => buildGrpcTarget(service, byDomain.get(service) ?? []));
 
   return {
     model: {
@@ -214,10 +222,9 @@ function groupVirtualHosts(routes: readonly { route: Route; domains: readonly st
     .sort(byName);
 }
 
-function buildGrpcTarget(service: string, routes: readonly { route: Route; domains: readonly string[] }[]): GrpcTarget {
+function buildGrpcTarget(service: string, own: readonly Route[]): GrpcTarget {
   // A proxyless client dials xds:///<service>; policy routes naming that service as a domain come
   // first (e.g. a header match sending some calls elsewhere), then the default to the service.
-  const own = routes.filter((r) => r.domains.includes(service)).map((r) => r.route);
   const fallback: Route = {
     name: `${service}-default`,
     policyKey: routePolicyKey(`${service}-default`),

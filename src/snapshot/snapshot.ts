@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { encode } from '../protos.ts';
 import { messageName, PUSH_ORDER, type TypeUrl } from '../resource-types.ts';
+import { encodeResource } from '../translate/encoded.ts';
 import type { NamedResource, Profile, Translation } from '../translate/resources.ts';
 
 /** One resource at one version. Entries with equal content are the same object across snapshots. */
@@ -77,7 +78,6 @@ function makeEntry(typeUrl: TypeUrl, name: string, value: Buffer): Entry {
  * that entry object, so streams can tell "unchanged" by identity.
  */
 export function createSnapshot(translation: Translation, previous?: Snapshot): Snapshot {
-  const encoded = new WeakMap<object, Buffer>();
   const profiles = {} as Record<Profile, ProfileSnapshot>;
   let hi = 0;
   let lo = 0;
@@ -90,11 +90,7 @@ export function createSnapshot(translation: Translation, previous?: Snapshot): S
       let thi = 0;
       let tlo = 0;
       for (const r of set[typeUrl] as readonly NamedResource[]) {
-        let value = encoded.get(r.message);
-        if (!value) {
-          value = encode(messageName(typeUrl), r.message);
-          encoded.set(r.message, value);
-        }
+        const value = encodeResource(messageName(typeUrl), r.message);
         const old = before?.get(r.name);
         const entry = old?.value.equals(value) ? old : makeEntry(typeUrl, r.name, value);
         entries.set(r.name, entry);

@@ -1,8 +1,8 @@
 // Validation of translated resources before they can reach a snapshot: Envoy's PGV rules on every
 // resource as it will be sent (encoded, then decoded), and the references between resources.
 import { type Diagnostic, problem } from '../../errors.ts';
-import { encode } from '../../protos.ts';
 import { messageName, PUSH_ORDER } from '../../resource-types.ts';
+import { encodeResource } from '../encoded.ts';
 import type { Profile, Translation } from '../resources.ts';
 import { validateEncoded } from './pgv.ts';
 import { checkReferences } from './references.ts';
@@ -15,11 +15,37 @@ const NAME_FIELD: Readonly<Record<string, string>> = {
   'envoy.config.endpoint.v3.ClusterLoadAssignment': 'cluster_name',
 };
 
+type Found = readonly { path: string; message: string }[];
+
+/**
+ * Remembers validation results by encoded content between builds, so a rebuild after a
+ * one-endpoint change validates one resource, not all of them. Holds only the latest build's set.
+ */
+export class ValidationMemo {
+  #previous = new Map<string, Found>();
+  #next = new Map<string, Found>();
+
+  /** The result for these bytes, computing it once per distinct content. */
+  get(typeName: string, bytes: Buffer, compute: () => Found): Found {
+    const key = `${typeName}\0${bytes.toString('latin1')}`;
+    let found = this.#next.get(key) ?? this.#previous.get(key);
+    if (!found) found = compute();
+    this.#next.set(key, found);
+    return found;
+  }
+
+  /** Ends a build: results not used by it are dropped. */
+  rotate(): void {
+    this.#previous = this.#next;
+    this.#next = new Map();
+  }
+}
+
 /** Every PGV violation and broken reference in a translation, as diagnostics. */
-export function validateTranslation(t: Translation): Diagnostic[] {
+export function validateTranslation(t: Translation, memo: ValidationMemo = new ValidationMemo()): Diagnostic[] {
   const out: Diagnostic[] = [];
   // Keyed by message object: profiles share some objects (endpoints) on purpose; check them once.
-  const checked = new Map<object, { path: string; message: string }[]>();
+  const checked = new Map<object, Found>();
   for (const profile of Object.keys(t) as Profile[]) {
     const set = t[profile];
     for (const typeUrl of PUSH_ORDER) {
@@ -43,7 +69,7 @@ export function validateTranslation(t: Translation): Diagnostic[] {
         }
         let found = checked.get(r.message);
         if (!found) {
-          found = check(typeName, r.message);
+          found = check(typeName, r.message, memo);
           checked.set(r.message, found);
         }
         for (const v of found) out.push(problem('RESOURCE_INVALID', v.path ? `${where} ${v.path}` : where, v.message));
@@ -51,15 +77,16 @@ export function validateTranslation(t: Translation): Diagnostic[] {
     }
     out.push(...checkReferences(set, profile));
   }
+  memo.rotate();
   return out;
 }
 
-function check(typeName: string, message: object): { path: string; message: string }[] {
-  let bytes: Uint8Array;
+function check(typeName: string, message: object, memo: ValidationMemo): Found {
+  let bytes: Buffer;
   try {
-    bytes = encode(typeName, message);
+    bytes = encodeResource(typeName, message);
   } catch (e) {
     return [{ path: '', message: `does not encode as ${typeName}: ${(e as Error).message}` }];
   }
-  return validateEncoded(typeName, bytes);
+  return memo.get(typeName, bytes, () => validateEncoded(typeName, bytes));
 }
