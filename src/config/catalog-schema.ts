@@ -25,6 +25,8 @@ export const instance = z.strictObject({
   tags: z.array(z.string()).default([]),
   metadata: z.record(z.string(), z.string()).default({}),
   locality: locality.default({ region: '', zone: '', subZone: '' }),
+  /** The instance's datacenter when it is not the catalog's own (failover targets). */
+  datacenter: z.string().min(1).optional(),
 });
 
 export const catalogService = z.strictObject({
@@ -35,6 +37,8 @@ export const catalogService = z.strictObject({
 
 /** The catalog file: `services: { name: { instances: [...] } }`. */
 export const catalogFile = z.strictObject({
+  /** The local datacenter; instances naming another one serve only as failover. */
+  datacenter: z.string().min(1).optional(),
   services: z.record(serviceName, catalogService).default({}),
 });
 

@@ -3,6 +3,15 @@
 import { z } from 'zod';
 import { serviceName } from './catalog-schema.ts';
 import { durationMs } from './duration.ts';
+import {
+  circuitBreaker,
+  hashPolicy,
+  healthCheck,
+  outlierDetection,
+  retryBudget,
+  retryPolicy,
+  subset,
+} from './resilience-schema.ts';
 
 /** Load-balancing policies a service may ask for. */
 export const lbPolicy = z.enum(['round_robin', 'least_request', 'ring_hash', 'random', 'maglev']);
@@ -14,6 +23,16 @@ export const servicePolicy = z.strictObject({
   lbPolicy: lbPolicy.default('round_robin'),
   protocol: protocol.default('http'),
   connectTimeout: durationMs.default(1000),
+  subsets: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "_" or "-"'), subset)
+    .default({}),
+  hashPolicy: z.array(hashPolicy).default([]),
+  circuitBreaker: circuitBreaker.optional(),
+  outlierDetection: outlierDetection.optional(),
+  healthCheck: healthCheck.optional(),
+  retryBudget: retryBudget.optional(),
+  /** Datacenters whose instances take over, in order, when the local ones are unhealthy. */
+  failover: z.array(z.string().min(1)).default([]),
 });
 
 export const headerMatch = z
@@ -52,14 +71,36 @@ export const routeMatch = z
     }
   });
 
-export const route = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"'),
-  domains: z.array(z.string().min(1)).min(1).default(['*']),
-  match: routeMatch,
-  service: serviceName,
-  timeout: durationMs.optional(),
-  prefixRewrite: z.string().optional(),
+/** One weighted destination of a traffic split (canary, blue-green). */
+export const splitTarget = z.strictObject({
+  service: serviceName.optional(),
+  subset: z.string().min(1).optional(),
+  weight: z.number().int().min(0).max(10_000),
 });
+
+export const route = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"'),
+    domains: z.array(z.string().min(1)).min(1).default(['*']),
+    match: routeMatch,
+    /** The destination; with `split`, the default service of split targets that name none. */
+    service: serviceName,
+    /** Send to one subset of the service (e.g. a header route to the canary). */
+    subset: z.string().min(1).optional(),
+    /** Weighted destinations; weights are relative and must not all be zero. */
+    split: z.array(splitTarget).min(1).optional(),
+    timeout: durationMs.optional(),
+    retries: retryPolicy.optional(),
+    prefixRewrite: z.string().optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.split && r.subset !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['subset'], message: 'set subset or split, not both' });
+    }
+    if (r.split?.every((t) => t.weight === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['split'], message: 'at least one split weight must be above 0' });
+    }
+  });
 
 export const listenerPolicy = z.strictObject({
   address: z.string().default('0.0.0.0'),

@@ -6,9 +6,9 @@ export const EDGE_LISTENER = 'edge-http';
 /** The edge RouteConfiguration the edge listener fetches over RDS. */
 export const EDGE_ROUTES = 'edge-routes';
 
-/** The Envoy cluster (and ClusterLoadAssignment) of a service. */
-export function clusterName(service: string): string {
-  return service;
+/** The Envoy cluster (and ClusterLoadAssignment) of a service, or of one subset of it. */
+export function clusterName(service: string, subset?: string): string {
+  return subset === undefined ? service : `${service}/${subset}`;
 }
 
 /** The LDS name a proxyless gRPC client asks for when it dials `xds:///<service>`. */

@@ -1,6 +1,16 @@
 // The intermediate representation: plain, readonly, sorted data with no Envoy or Consul types.
 // Every later stage (translate, authz, admin views) reads only this.
 import type { CatalogFile, LbPolicy, PolicyFile, Protocol } from '../config/index.ts';
+import type {
+  CircuitBreaker,
+  HashPolicy,
+  HealthCheck,
+  OutlierDetection,
+  RetryBudget,
+  RetryPolicy,
+} from '../config/resilience-schema.ts';
+
+export type { CircuitBreaker, HashPolicy, HealthCheck, OutlierDetection, RetryBudget, RetryPolicy };
 
 /** Where services run, as every source emits it (static file or Consul). */
 export type Catalog = CatalogFile;
@@ -17,6 +27,8 @@ export interface Endpoint {
 }
 
 export interface Locality {
+  /** 0 for the local datacenter; 1.. for failover datacenters in policy order. */
+  readonly priority: number;
   readonly region: string;
   readonly zone: string;
   readonly subZone: string;
@@ -29,13 +41,18 @@ export interface Assignment {
   readonly localities: readonly Locality[];
 }
 
-/** An upstream cluster: one per service. */
+/** An upstream cluster: one per service, plus one per declared subset of it. */
 export interface Cluster {
   readonly name: string;
   readonly service: string;
+  readonly subset?: string;
   readonly lbPolicy: LbPolicy;
   readonly protocol: Protocol;
   readonly connectTimeoutMs: number;
+  readonly circuitBreaker?: CircuitBreaker;
+  readonly outlierDetection?: OutlierDetection;
+  readonly healthCheck?: HealthCheck;
+  readonly retryBudget?: RetryBudget;
 }
 
 export interface HeaderMatch {
@@ -57,9 +74,18 @@ export interface Route {
   readonly path: PathMatch;
   readonly headers: readonly HeaderMatch[];
   readonly methods: readonly string[];
-  readonly cluster: string;
+  /** Where matching requests go: one cluster, or clusters with relative weights. */
+  readonly destination: { readonly cluster: string } | { readonly weighted: readonly WeightedCluster[] };
+  /** From the destination service's policy (ring_hash / maglev). */
+  readonly hashPolicy: readonly HashPolicy[];
+  readonly retries?: RetryPolicy;
   readonly timeoutMs?: number;
   readonly prefixRewrite?: string;
+}
+
+export interface WeightedCluster {
+  readonly cluster: string;
+  readonly weight: number;
 }
 
 export interface VirtualHost {

@@ -6,6 +6,7 @@ import type { HttpProtocolOptions } from '../generated/envoy/extensions/upstream
 import type { Cluster } from '../model/index.ts';
 import { pack } from '../protos.ts';
 import { HTTP_PROTOCOL_OPTIONS_TYPE } from '../resource-types.ts';
+import { clusterResilience } from './cluster-resilience.ts';
 import type { Profile } from './resources.ts';
 
 const LB_POLICY = {
@@ -24,6 +25,7 @@ export function translateCluster(c: Cluster, profile: Profile): EnvoyCluster {
     eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' } },
     connect_timeout: toDuration(c.connectTimeoutMs),
     lb_policy: LB_POLICY[c.lbPolicy],
+    ...clusterResilience(c, profile),
   };
   // Proxyless gRPC always speaks HTTP/2 and rejects options it does not know; Envoy needs telling.
   if (profile === 'edge' && c.protocol !== 'http') {

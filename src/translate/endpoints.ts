@@ -13,7 +13,7 @@ export function translateAssignment(a: Assignment): ClusterLoadAssignment {
       locality: { region: l.region, zone: l.zone, sub_zone: l.subZone },
       // Always set: grpc-js-xds silently drops a locality without a weight (xds-protocol.md).
       load_balancing_weight: { value: Math.max(1, sum(l.endpoints.map((e) => e.weight))) },
-      priority: 0,
+      priority: l.priority,
       lb_endpoints: l.endpoints.map((e) => ({
         endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } },
         health_status: HEALTH[e.health as Health],

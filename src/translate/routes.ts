@@ -1,12 +1,12 @@
 // RouteConfiguration: virtual hosts and routes, in policy order inside each host.
 
-import { toDuration } from '../config/index.ts';
 import type { HeaderMatcher } from '../generated/envoy/config/route/v3/HeaderMatcher.ts';
 import type { Route as EnvoyRoute } from '../generated/envoy/config/route/v3/Route.ts';
 import type { RouteConfiguration } from '../generated/envoy/config/route/v3/RouteConfiguration.ts';
 import type { RouteMatch } from '../generated/envoy/config/route/v3/RouteMatch.ts';
 import type { Route, VirtualHost } from '../model/index.ts';
 import type { Profile } from './resources.ts';
+import { routeAction } from './route-action.ts';
 
 function headerMatcher(h: Route['headers'][number]): HeaderMatcher {
   const base = { name: h.name, invert_match: h.invert };
@@ -41,14 +41,7 @@ function routeMatch(r: Route): RouteMatch {
 }
 
 function translateRoute(r: Route, profile: Profile): EnvoyRoute {
-  const action: NonNullable<EnvoyRoute['route']> = { cluster: r.cluster };
-  if (r.timeoutMs !== undefined) {
-    // Proxyless gRPC reads the deadline from max_stream_duration (gRFC A31), Envoy from timeout.
-    if (profile === 'grpc') action.max_stream_duration = { max_stream_duration: toDuration(r.timeoutMs) };
-    else action.timeout = toDuration(r.timeoutMs);
-  }
-  if (profile === 'edge' && r.prefixRewrite !== undefined) action.prefix_rewrite = r.prefixRewrite;
-  return { name: r.name, match: routeMatch(r), route: action };
+  return { name: r.name, match: routeMatch(r), route: routeAction(r, profile) };
 }
 
 /** A RouteConfiguration holding the given virtual hosts. */

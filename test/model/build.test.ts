@@ -72,3 +72,76 @@ describe('model build', () => {
     expect(r.model.edgeVirtualHosts[0]!.routes.map((x) => x.name)).toEqual(['z', 'a']);
   });
 });
+
+describe('model build: subsets, splits, failover', () => {
+  const SUBSETS = `services:
+  web:
+    subsets:
+      v1: { metadata: { version: v1 } }
+      v2: { tags: [canary] }
+`;
+  const CAT = `services:
+  web:
+    instances:
+      - { address: 10.0.0.1, port: 80, metadata: { version: v1 } }
+      - { address: 10.0.0.2, port: 80, tags: [canary] }
+`;
+
+  it('gives each declared subset its own cluster with only its instances', () => {
+    const r = parse(CAT, SUBSETS);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.model.clusters.map((c) => c.name)).toEqual(['web', 'web/v1', 'web/v2']);
+    const v2 = r.model.assignments.find((a) => a.clusterName === 'web/v2')!;
+    expect(v2.localities.flatMap((l) => l.endpoints.map((e) => e.address))).toEqual(['10.0.0.2']);
+  });
+
+  it('reports a route to an unknown subset, a split naming a cluster twice, and all-zero weights', () => {
+    const r = parse(
+      CAT,
+      `${SUBSETS}routes:
+  - { name: a, service: web, subset: v3, match: { prefix: / } }
+  - { name: b, service: web, match: { prefix: / }, split: [{ subset: v1, weight: 1 }, { subset: v1, weight: 2 }] }
+`,
+    );
+    expect(r.diagnostics.map((d) => [d.path, d.message])).toEqual([
+      ['policy.routes[0].subset', 'route "a" references unknown subset "v3" of service "web"'],
+      ['policy.routes[1].split[1]', 'route "b" splits to "web/v1" twice'],
+    ]);
+    const zero = parsePolicy('routes:\n  - { name: z, service: web, match: { prefix: / }, split: [{ weight: 0 }] }\n');
+    expect(zero.ok).toBe(false);
+  });
+
+  it('turns a split into weighted clusters', () => {
+    const r = parse(
+      CAT,
+      `${SUBSETS}routes:\n  - { name: s, service: web, match: { prefix: / }, split: [{ subset: v1, weight: 90 }, { subset: v2, weight: 10 }] }\n`,
+    );
+    expect(r.model.edgeVirtualHosts[0]!.routes[0]!.destination).toEqual({
+      weighted: [
+        { cluster: 'web/v1', weight: 90 },
+        { cluster: 'web/v2', weight: 10 },
+      ],
+    });
+  });
+
+  it('places failover datacenters at priorities in policy order and drops unlisted ones', () => {
+    const r = parse(
+      `datacenter: dc1
+services:
+  web:
+    instances:
+      - { address: 10.0.0.1, port: 80 }
+      - { address: 10.0.0.2, port: 80, datacenter: dc2 }
+      - { address: 10.0.0.3, port: 80, datacenter: dc3 }
+      - { address: 10.0.0.4, port: 80, datacenter: dc9 }
+`,
+      'services:\n  web: { failover: [dc3, dc2] }\n',
+    );
+    const web = r.model.assignments.find((a) => a.clusterName === 'web')!;
+    expect(web.localities.map((l) => [l.priority, l.endpoints[0]!.address])).toEqual([
+      [0, '10.0.0.1'],
+      [1, '10.0.0.3'],
+      [2, '10.0.0.2'],
+    ]);
+  });
+});
