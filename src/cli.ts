@@ -8,12 +8,14 @@ import { type Diagnostic, formatDiagnostics } from './errors.ts';
 import { createLogger } from './log.ts';
 import { startGatehouse } from './main.ts';
 import { compile } from './pipeline.ts';
+import { POLICY_USAGE, runPolicyCommand } from './policy/cli.ts';
 import { configDump } from './snapshot/index.ts';
 import { PROFILES, type Profile } from './translate/resources.ts';
 
 const USAGE = `usage:
   gatehouse [serve] --config FILE [--xds-address HOST:PORT] [--admin-address HOST:PORT]
   gatehouse render --config FILE --node edge|grpc
+${POLICY_USAGE}
 
 environment: GATEHOUSE_XDS_ADDRESS, GATEHOUSE_ADMIN_ADDRESS (flags win)`;
 
@@ -25,6 +27,10 @@ function fail(message: string, diagnostics: readonly Diagnostic[] = []): never {
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'serve';
   const rest = command === argv[0] ? argv.slice(1) : argv;
+  if (command === 'policy') {
+    process.exitCode = await runPolicyCommand(rest);
+    return;
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({

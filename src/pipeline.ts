@@ -1,10 +1,20 @@
 // The one loop from (latest catalog, latest policy) to a published snapshot. Debounced with a
 // quiet period and a maximum delay; publishes only after every source has synced once; a build
 // that fails keeps the last good snapshot serving. Knows no Consul HTTP, gRPC or Envoy fields.
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { type Parsed, parsePolicy, policyFile } from './config/index.ts';
 import { type Diagnostic, hasErrors, problem } from './errors.ts';
 import type { Logger } from './log.ts';
 import { build, type Catalog, type Policy } from './model/index.ts';
-import { createSnapshot, type Snapshot, type SnapshotHolder } from './snapshot/index.ts';
+import { PolicyHistory, type PolicyRecord, policyVersion } from './policy/index.ts';
+import {
+  createSnapshot,
+  diffSnapshots,
+  type Snapshot,
+  type SnapshotDiff,
+  type SnapshotHolder,
+} from './snapshot/index.ts';
 import type { Source } from './sources/index.ts';
 import type { Translation } from './translate/resources.ts';
 import { translate } from './translate/translate.ts';
@@ -45,7 +55,14 @@ export interface PipelineOptions {
   readonly maxDelayMs: number;
   readonly hooks?: PipelineHooks;
   readonly now?: () => number;
+  /** How many published policy versions to keep for rollback (default 20). */
+  readonly historyLimit?: number;
 }
+
+/** What applying a policy would do, or why it cannot be applied. */
+export type PolicyPreview =
+  | { ok: true; version: string; changes: SnapshotDiff; warnings: readonly Diagnostic[] }
+  | { ok: false; diagnostics: readonly Diagnostic[] };
 
 /** What /readyz and /debug show about the pipeline. */
 export interface PipelineStatus {
@@ -72,11 +89,14 @@ export class Pipeline {
   #lastBuildAt: number | undefined;
   #builds = 0;
   readonly #memo = new ValidationMemo();
+  readonly #history: PolicyHistory;
+  #pendingAuthor: string | undefined;
   readonly #waiters: (() => void)[] = [];
 
   constructor(opts: PipelineOptions) {
     this.#o = opts;
     this.#now = opts.now ?? Date.now;
+    this.#history = new PolicyHistory(opts.historyLimit ?? 20);
   }
 
   /** Starts both sources; the first build runs once both have delivered a value. */
@@ -107,6 +127,63 @@ export class Pipeline {
   /** The latest inputs (for debug views). */
   inputs(): { catalog?: Catalog; policy?: Policy } {
     return { ...(this.#catalog && { catalog: this.#catalog }), ...(this.#policy && { policy: this.#policy }) };
+  }
+
+  /** Compiles `text` against the current catalog and says what it would change, per profile. */
+  preview(text: string): PolicyPreview {
+    const parsed: Parsed<Policy> = parsePolicy(text, 'policy');
+    if (!parsed.ok) return parsed;
+    if (this.#catalog === undefined) {
+      return { ok: false, diagnostics: [problem('MODEL_INVALID', 'catalog', 'the catalog has not synced yet')] };
+    }
+    const compiled = compile(this.#catalog, parsed.value);
+    if (!compiled.snapshot) return { ok: false, diagnostics: compiled.diagnostics };
+    return {
+      ok: true,
+      version: policyVersion(parsed.value),
+      changes: diffSnapshots(this.#o.holder.current()?.snapshot, compiled.snapshot),
+      warnings: compiled.diagnostics,
+    };
+  }
+
+  /**
+   * Applies a policy: refused with every problem unless it compiles; otherwise stored through the
+   * policy source (file or KV, so a restart keeps it) and built right away.
+   */
+  async apply(text: string, author: string): Promise<PolicyPreview> {
+    const preview = this.preview(text);
+    if (!preview.ok) return preview;
+    await this.#o.policy.write?.(text);
+    const parsed = parsePolicy(text, 'policy');
+    if (parsed.ok) {
+      this.#policy = parsed.value;
+      this.#pendingAuthor = author;
+      this.#o.log.info({ author, version: preview.version }, 'policy applied');
+      this.#schedule();
+    }
+    return preview;
+  }
+
+  /** Re-applies a held policy version (default: the one before the current). */
+  async rollback(author: string, version?: string): Promise<PolicyPreview> {
+    const record = this.#history.find(version);
+    if (!record) {
+      const what =
+        version === undefined ? 'no earlier policy version is held' : `policy version "${version}" is not held`;
+      return { ok: false, diagnostics: [problem('USAGE', 'version', what)] };
+    }
+    // Written back in input form (durations as "5s"), so the file reads like one a person wrote.
+    return this.apply(stringify(z.encode(policyFile, record.policy)), `${author} (rollback to ${record.version})`);
+  }
+
+  /** Published policy versions, newest first. */
+  history(): Omit<PolicyRecord, 'policy'>[] {
+    return this.#history.list();
+  }
+
+  /** The version of the policy the current snapshot was built from. */
+  policyVersion(): string | undefined {
+    return this.#history.latest()?.version;
   }
 
   /** Resolves after the next build attempt completes (for tests and the CLI). */
@@ -167,6 +244,14 @@ export class Pipeline {
     } else {
       this.#problems = [];
       const published = this.#o.holder.publish(result.snapshot);
+      this.#history.record({
+        version: policyVersion(this.#policy!),
+        appliedAt: new Date(this.#now()).toISOString(),
+        author: this.#pendingAuthor ?? `source:${this.#o.policy.name}`,
+        changes: diffSnapshots(previous, result.snapshot),
+        policy: this.#policy!,
+      });
+      this.#pendingAuthor = undefined;
       this.#o.log.info({ version: result.snapshot.version, ms: Math.round(ms), published }, 'build complete');
       this.#o.hooks?.onBuild?.(published ? 'published' : 'unchanged', ms);
     }

@@ -7,6 +7,7 @@ import { configDump, type SnapshotSource } from '../snapshot/index.ts';
 import { PROFILES, type Profile } from '../translate/resources.ts';
 import type { AdsService } from '../xds/index.ts';
 import type { Metrics } from './metrics.ts';
+import { policyRoutes } from './policy-routes.ts';
 
 /** What the admin server reads. */
 export interface AdminDeps {
@@ -63,16 +64,21 @@ export function adminHandler(d: AdminDeps): (req: IncomingMessage, res: ServerRe
     '/debug/nodes': () => json(200, { nodes: d.ads.nodes() }),
     '/debug/nacks': () => json(200, { nacks: d.ads.nacks() }),
     '/debug/pipeline': () => json(200, d.pipeline.status()),
+    '/policy/history': () => json(200, { current: d.pipeline.policyVersion(), versions: d.pipeline.history() }),
   };
+  const posts = policyRoutes(d.pipeline);
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
-    const handler = routes[url.pathname];
-    if (req.method !== 'GET' || !handler) {
-      res.writeHead(req.method !== 'GET' && handler ? 405 : 404, { 'content-type': 'application/json' });
-      res.end(`${JSON.stringify({ error: `no ${req.method} ${url.pathname}`, endpoints: Object.keys(routes) })}\n`);
+    const get = req.method === 'GET' ? routes[url.pathname] : undefined;
+    const post = req.method === 'POST' ? posts[url.pathname] : undefined;
+    if (!get && !post) {
+      const known = url.pathname in routes || url.pathname in posts;
+      res.writeHead(known ? 405 : 404, { 'content-type': 'application/json' });
+      const endpoints = [...Object.keys(routes).map((p) => `GET ${p}`), ...Object.keys(posts).map((p) => `POST ${p}`)];
+      res.end(`${JSON.stringify({ error: `no ${req.method} ${url.pathname}`, endpoints })}\n`);
       return;
     }
-    Promise.resolve(handler(url))
+    Promise.resolve(get ? get(url) : post!(req, url))
       .then((r) => {
         res.writeHead(r.status, { 'content-type': r.type });
         res.end(r.body);

@@ -1,6 +1,6 @@
 // Public surface of config: schemas, parsed types and loaders.
 export { type CatalogFile, type CatalogInstance, catalogFile } from './catalog-schema.ts';
-export { durationMs, toDuration } from './duration.ts';
+export { durationMs, formatDuration, toDuration } from './duration.ts';
 export {
   deepFreeze,
   loadSettings,

@@ -1,6 +1,7 @@
 // Public surface of snapshot.
 
 export { configDump } from './config-dump.ts';
+export { diffSnapshots, type SnapshotDiff, type TypeDiff } from './diff.ts';
 export { type Published, SnapshotHolder, type SnapshotSource } from './holder.ts';
 export { type NodeIdentity, nodeProfile, PROFILE_METADATA_KEY } from './node-profile.ts';
 export {

@@ -2,6 +2,7 @@
 // Editors save by rename, so the folder is watched and events are filtered by file name; a
 // short settle delay folds the burst of events one save produces.
 import { type FSWatcher, watch } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Parsed, readText } from '../config/index.ts';
 import type { Logger } from '../log.ts';
@@ -56,6 +57,12 @@ export function fileSource<T>(opts: FileSourceOptions<T>): Source<T> {
         clearTimeout(timer);
         timer = setTimeout(() => read(sink), opts.settleMs ?? 25);
       });
+    },
+    async write(text) {
+      // Write beside the file and rename over it, so a reader never sees half a policy.
+      const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+      await writeFile(temp, text);
+      await rename(temp, file);
     },
     async stop() {
       clearTimeout(timer);

@@ -13,4 +13,6 @@ export interface Source<T> {
   readonly name: string;
   start(sink: SourceSink<T>): void;
   stop(): Promise<void>;
+  /** Stores new content where the source reads it (file, KV), for `policy apply`; optional. */
+  write?(text: string): Promise<void>;
 }
