@@ -13,9 +13,11 @@ export {
 } from './load.ts';
 export {
   type LbPolicy,
+  lbPolicy,
   type PolicyFile,
   type Protocol,
   policyFile,
+  protocol,
   type RoutePolicy,
   type ServicePolicy,
 } from './policy-schema.ts';

@@ -20,9 +20,10 @@ export const lbPolicy = z.enum(['round_robin', 'least_request', 'ring_hash', 'ra
 export const protocol = z.enum(['http', 'http2', 'grpc']);
 
 export const servicePolicy = z.strictObject({
-  lbPolicy: lbPolicy.default('round_robin'),
-  protocol: protocol.default('http'),
-  connectTimeout: durationMs.default(1000),
+  // Unset means: the service's gatehouse-* metadata (Consul), else round_robin / http / 1s.
+  lbPolicy: lbPolicy.optional(),
+  protocol: protocol.optional(),
+  connectTimeout: durationMs.optional(),
   subsets: z
     .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "_" or "-"'), subset)
     .default({}),

@@ -3,6 +3,7 @@
 import type { CatalogInstance, ServicePolicy } from '../config/index.ts';
 import { type Diagnostic, problem, warning } from '../errors.ts';
 import { clusterName } from './names.ts';
+import type { ServiceDefaults } from './service-defaults.ts';
 import type { Assignment, Catalog, Cluster, Endpoint, Locality, Policy } from './types.ts';
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -25,6 +26,7 @@ export function buildClusters(
   catalog: Catalog,
   policy: Policy,
   serviceNames: readonly string[],
+  defaults: ReadonlyMap<string, ServiceDefaults>,
   diagnostics: Diagnostic[],
 ): ClusterSet {
   const clusters: Cluster[] = [];
@@ -33,7 +35,8 @@ export function buildClusters(
   for (const service of serviceNames) {
     const p = policy.services[service];
     const placed = place(service, catalog, p, diagnostics);
-    clusters.push(cluster(service, undefined, p));
+    const d = defaults.get(service) ?? {};
+    clusters.push(cluster(service, undefined, p, d));
     assignments.push(assignment(clusterName(service), placed));
     const names = Object.keys(p?.subsets ?? {}).sort(compare);
     subsets.set(service, new Set(names));
@@ -53,21 +56,27 @@ export function buildClusters(
           ),
         );
       }
-      clusters.push(cluster(service, name, p));
+      clusters.push(cluster(service, name, p, d));
       assignments.push(assignment(clusterName(service, name), members));
     }
   }
   return { clusters, assignments, subsets };
 }
 
-function cluster(service: string, subset: string | undefined, p: ServicePolicy | undefined): Cluster {
+function cluster(
+  service: string,
+  subset: string | undefined,
+  p: ServicePolicy | undefined,
+  d: ServiceDefaults,
+): Cluster {
   return {
     name: clusterName(service, subset),
     service,
     ...(subset !== undefined && { subset }),
-    lbPolicy: p?.lbPolicy ?? 'round_robin',
-    protocol: p?.protocol ?? 'http',
-    connectTimeoutMs: p?.connectTimeout ?? 1000,
+    // Policy beats the service's own metadata, which beats the built-in default.
+    lbPolicy: p?.lbPolicy ?? d.lbPolicy ?? 'round_robin',
+    protocol: p?.protocol ?? d.protocol ?? 'http',
+    connectTimeoutMs: p?.connectTimeout ?? d.connectTimeoutMs ?? 1000,
     ...(p?.circuitBreaker && { circuitBreaker: p.circuitBreaker }),
     ...(p?.outlierDetection && { outlierDetection: p.outlierDetection }),
     ...(p?.healthCheck && { healthCheck: p.healthCheck }),

@@ -3,6 +3,7 @@ import type { RoutePolicy } from '../config/index.ts';
 import { type Diagnostic, problem } from '../errors.ts';
 import type { ClusterSet } from './build-clusters.ts';
 import { clusterName, grpcListenerName, grpcRouteConfigName, routePolicyKey, virtualHostName } from './names.ts';
+import type { ServiceDefaults } from './service-defaults.ts';
 import type { GrpcTarget, HeaderMatch, PathMatch, Policy, Route, VirtualHost, WeightedCluster } from './types.ts';
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -113,6 +114,42 @@ function resolve(
     } else weighted.push({ cluster, weight: t.weight });
   });
   return ok ? { weighted } : undefined;
+}
+
+/**
+ * Routes a service declares in its metadata (gatehouse-route / gatehouse-host), for services no
+ * policy route sends traffic to. Longest prefix first, so "/a/b/" is not shadowed by "/a/".
+ */
+export function metadataRoutes(
+  defaults: ReadonlyMap<string, ServiceDefaults>,
+  policyRoutes: readonly PlacedRoute[],
+  policy: Policy,
+): PlacedRoute[] {
+  const routed = new Set<string>();
+  for (const { route } of policyRoutes) {
+    const d = route.destination;
+    for (const c of 'cluster' in d ? [d.cluster] : d.weighted.map((w) => w.cluster)) routed.add(c.split('/')[0]!);
+  }
+  const out: PlacedRoute[] = [];
+  for (const [service, d] of defaults) {
+    if (!d.route || routed.has(service)) continue;
+    const name = `meta:${service}`;
+    out.push({
+      domains: [d.route.host],
+      route: {
+        name,
+        policyKey: routePolicyKey(name),
+        path: { kind: 'prefix', value: d.route.prefix },
+        headers: [],
+        methods: [],
+        destination: { cluster: clusterName(service) },
+        hashPolicy: policy.services[service]?.hashPolicy ?? [],
+      },
+    });
+  }
+  return out.sort(
+    (a, b) => b.route.path.value.length - a.route.path.value.length || compare(a.route.name, b.route.name),
+  );
 }
 
 /** Groups routes by their domain list; a domain in two different lists is an error. */

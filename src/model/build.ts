@@ -2,8 +2,9 @@
 // input becomes a diagnostic instead of an exception.
 import { type Diagnostic, warning } from '../errors.ts';
 import { buildClusters } from './build-clusters.ts';
-import { buildGrpcTargets, buildRoutes, groupVirtualHosts } from './build-routes.ts';
+import { buildGrpcTargets, buildRoutes, groupVirtualHosts, metadataRoutes } from './build-routes.ts';
 import { EDGE_LISTENER, EDGE_ROUTES } from './names.ts';
+import { type ServiceDefaults, serviceDefaults } from './service-defaults.ts';
 import type { Catalog, Model, Policy } from './types.ts';
 
 /** The outcome of a build: a model (always, best effort) and every problem found. */
@@ -29,8 +30,12 @@ export function build(catalog: Catalog, policy: Policy): BuildResult {
       );
     }
   }
-  const set = buildClusters(catalog, policy, serviceNames, diagnostics);
-  const routes = buildRoutes(policy, set, diagnostics);
+  const defaults = new Map<string, ServiceDefaults>(
+    serviceNames.map((s) => [s, serviceDefaults(s, catalog.services[s], diagnostics)]),
+  );
+  const set = buildClusters(catalog, policy, serviceNames, defaults, diagnostics);
+  const policyRoutes = buildRoutes(policy, set, diagnostics);
+  const routes = [...policyRoutes, ...metadataRoutes(defaults, policyRoutes, policy)];
   return {
     model: {
       edgeListener: {

@@ -145,3 +145,41 @@ services:
     ]);
   });
 });
+
+describe('model build: service metadata defaults', () => {
+  it('routes a self-described service with no policy, and the policy overrides its metadata', () => {
+    const r = parse(
+      `services:
+  orders:
+    metadata: { gatehouse-route: /orders/, gatehouse-lb-policy: maglev }
+    instances: [{ address: 10.0.0.1, port: 80 }]
+  billing:
+    metadata: { gatehouse-route: /billing/, gatehouse-lb-policy: maglev }
+    instances: [{ address: 10.0.0.2, port: 80 }]
+`,
+      'services:\n  billing: { lbPolicy: random }\nroutes:\n  - { name: b, service: billing, match: { prefix: /v2/ } }\n',
+    );
+    expect(r.diagnostics).toEqual([]);
+    const routes = r.model.edgeVirtualHosts[0]!.routes.map((x) => [x.name, x.path.value]);
+    expect(routes).toEqual([
+      ['b', '/v2/'],
+      ['meta:orders', '/orders/'],
+    ]);
+    expect(r.model.clusters.map((c) => [c.name, c.lbPolicy])).toEqual([
+      ['billing', 'random'],
+      ['orders', 'maglev'],
+    ]);
+  });
+
+  it('a bad metadata value is a warning naming service, key and value, and is ignored', () => {
+    const r = parse(
+      'services:\n  orders:\n    metadata: { gatehouse-lb-policy: fastest, gatehouse-route: orders }\n    instances: [{ address: 10.0.0.1, port: 80 }]\n',
+      '{}',
+    );
+    expect(r.diagnostics.map((d) => [d.severity, d.path, d.message])).toEqual([
+      ['warning', 'catalog.services.orders.metadata.gatehouse-lb-policy', expect.stringContaining('(got "fastest")')],
+      ['warning', 'catalog.services.orders.metadata.gatehouse-route', expect.stringContaining('(got "orders")')],
+    ]);
+    expect(r.model.clusters[0]!.lbPolicy).toBe('round_robin');
+  });
+});
