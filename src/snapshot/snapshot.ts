@@ -29,6 +29,10 @@ export interface TypeSnapshot {
   /** Content version of the whole set (what a wildcard subscriber has once in sync). */
   readonly version: string;
   readonly entries: ReadonlyMap<string, Entry>;
+  /** The version this set was built on, and the names added, changed or removed since: streams
+   * in sync with that version look only at these names instead of the whole set. */
+  readonly previousVersion?: string;
+  readonly changed: ReadonlySet<string>;
 }
 
 /** All types for one profile. */
@@ -87,17 +91,26 @@ export function createSnapshot(translation: Translation, previous?: Snapshot): S
     for (const typeUrl of PUSH_ORDER) {
       const before = previous?.profiles[profile]?.[typeUrl]?.entries;
       const entries = new Map<string, Entry>();
+      const changed = new Set<string>();
       let thi = 0;
       let tlo = 0;
       for (const r of set[typeUrl] as readonly NamedResource[]) {
         const value = encodeResource(messageName(typeUrl), r.message);
         const old = before?.get(r.name);
         const entry = old?.value.equals(value) ? old : makeEntry(typeUrl, r.name, value);
+        if (entry !== old) changed.add(r.name);
         entries.set(r.name, entry);
         thi ^= entry.hi;
         tlo ^= entry.lo;
       }
-      types[typeUrl] = { version: formatVersion(thi, tlo), entries };
+      if (before) for (const name of before.keys()) if (!entries.has(name)) changed.add(name);
+      const previousVersion = previous?.profiles[profile]?.[typeUrl]?.version;
+      types[typeUrl] = {
+        version: formatVersion(thi, tlo),
+        entries,
+        changed,
+        ...(previousVersion !== undefined && { previousVersion }),
+      };
       // Mix the type into the overall version so equal sets of different types differ.
       const salt = createHash('sha256')
         .update(`${profile}\0${typeUrl}\0${formatVersion(thi, tlo)}`)

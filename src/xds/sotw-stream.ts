@@ -119,7 +119,7 @@ export class SotwStream {
     const types: Record<string, TypeStatus> = {};
     for (const [t, s] of this.#types) {
       types[SHORT_NAME[t]] = {
-        subscribed: s.wildcard ? '*' : [...s.names].sort(),
+        subscribed: s.wildcard ? '*' : s.names.sorted,
         ...(s.lastSent && {
           lastSent: {
             version: s.lastSent.version,
@@ -189,7 +189,7 @@ export class SotwStream {
       errorMessage: req.error_detail?.message ?? '',
       at: new Date(this.#deps.now()).toISOString(),
     };
-    // Rule 6: `sent` keeps the rejected content, so the same bytes are never offered again.
+    // Rule 6: the state keeps the rejected content as held, so the same bytes are never offered again.
     state.lastNack = nack;
     state.rejected = true;
     this.#deps.log.warn({ nack }, 'node rejected a response (NACK)');
@@ -213,7 +213,7 @@ export class SotwStream {
     if (!entries) return;
     if (typeUrl === CLUSTER) this.#forceEndpointResend(state, entries);
     const nonce = String(++this.#nonce);
-    const version = state.recordSent(entries, nonce, this.#deps.now(), published.publishedAt);
+    const version = state.recordSent(view, entries, keep, nonce, this.#deps.now(), published.publishedAt);
     const bytes = encodeDiscoveryResponse({
       versionInfo: version,
       typeUrl,
@@ -230,7 +230,7 @@ export class SotwStream {
   #forceEndpointResend(clusters: TypeState, entries: readonly { name: string; hash: string }[]): void {
     const eds = this.#types.get(ENDPOINT);
     if (!eds) return;
-    for (const e of entries) if (clusters.sent.get(e.name)?.hash !== e.hash) eds.sent.delete(e.name);
+    for (const e of entries) if (clusters.held(e.name)?.hash !== e.hash) eds.forget(e.name);
   }
 
   /** Clusters the node holds that are gone from `view`, kept until routes stop using them (rule 19). */

@@ -22,15 +22,17 @@ type Found = readonly { path: string; message: string }[];
  * one-endpoint change validates one resource, not all of them. Holds only the latest build's set.
  */
 export class ValidationMemo {
-  #previous = new Map<string, Found>();
-  #next = new Map<string, Found>();
+  // Keyed by type and resource name; a hit needs byte-identical content (a memcmp, cheaper than
+  // hashing every resource).
+  #previous = new Map<string, { bytes: Buffer; found: Found }>();
+  #next = new Map<string, { bytes: Buffer; found: Found }>();
 
-  /** The result for these bytes, computing it once per distinct content. */
-  get(typeName: string, bytes: Buffer, compute: () => Found): Found {
-    const key = `${typeName}\0${bytes.toString('latin1')}`;
-    let found = this.#next.get(key) ?? this.#previous.get(key);
-    if (!found) found = compute();
-    this.#next.set(key, found);
+  /** The result for this resource's bytes, computed only when they changed since the last build. */
+  get(typeName: string, name: string, bytes: Buffer, compute: () => Found): Found {
+    const key = `${typeName}\0${name}`;
+    const hit = this.#next.get(key) ?? this.#previous.get(key);
+    const found = hit && (hit.bytes === bytes || hit.bytes.equals(bytes)) ? hit.found : compute();
+    this.#next.set(key, { bytes, found });
     return found;
   }
 
@@ -69,7 +71,7 @@ export function validateTranslation(t: Translation, memo: ValidationMemo = new V
         }
         let found = checked.get(r.message);
         if (!found) {
-          found = check(typeName, r.message, memo);
+          found = check(typeName, `${profile}\0${r.name}`, r.message, memo);
           checked.set(r.message, found);
         }
         for (const v of found) out.push(problem('RESOURCE_INVALID', v.path ? `${where} ${v.path}` : where, v.message));
@@ -81,12 +83,12 @@ export function validateTranslation(t: Translation, memo: ValidationMemo = new V
   return out;
 }
 
-function check(typeName: string, message: object, memo: ValidationMemo): Found {
+function check(typeName: string, name: string, message: object, memo: ValidationMemo): Found {
   let bytes: Buffer;
   try {
     bytes = encodeResource(typeName, message);
   } catch (e) {
     return [{ path: '', message: `does not encode as ${typeName}: ${(e as Error).message}` }];
   }
-  return memo.get(typeName, bytes, () => validateEncoded(typeName, bytes));
+  return memo.get(typeName, name, bytes, () => validateEncoded(typeName, bytes));
 }
