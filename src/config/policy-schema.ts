@@ -1,6 +1,7 @@
 // Schema of the policy file: how traffic is routed and treated. Cross-references (a route naming
 // an unknown service) are the model builder's job, not the schema's.
 import { z } from 'zod';
+import { authSection } from './auth-schema.ts';
 import { serviceName } from './catalog-schema.ts';
 import { durationMs } from './duration.ts';
 import {
@@ -113,6 +114,8 @@ export const policyFile = z.strictObject({
   listener: listenerPolicy.default({ address: '0.0.0.0', port: 10000 }),
   services: z.record(serviceName, servicePolicy).default({}),
   routes: z.array(route).default([]),
+  /** Who may call which route (JWT, API keys, RBAC); absent means every route is open. */
+  auth: authSection.optional(),
 });
 
 export type PolicyFile = z.output<typeof policyFile>;
