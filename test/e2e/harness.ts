@@ -291,9 +291,9 @@ export class XdsClientProcess {
     return this.#stderr;
   }
 
-  /** `n` concurrent calls. */
-  call(n: number): Promise<Tally> {
-    return this.#request({ cmd: 'call', n }) as Promise<unknown> as Promise<Tally>;
+  /** `n` concurrent calls, each carrying `headers` as request metadata. */
+  call(n: number, headers?: Record<string, string>): Promise<Tally> {
+    return this.#request({ cmd: 'call', n, ...(headers && { headers }) }) as Promise<unknown> as Promise<Tally>;
   }
 
   /** Starts back-to-back calls in the child. */
