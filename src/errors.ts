@@ -9,7 +9,13 @@ export type ErrorCode =
   | 'RESOURCE_INVALID' // a translated resource breaks Envoy's (validate.rules)
   | 'REFERENCE_DANGLING' // the reference graph between resources is broken
   | 'XDS_BAD_REQUEST' // a DiscoveryRequest the server refuses
-  | 'USAGE'; // bad command-line usage
+  | 'CONSUL_UNAVAILABLE' // Consul unreachable, erroring or too slow; the last catalog/policy keeps serving
+  | 'CONSUL_ACL' // Consul refused the ACL token (403)
+  | 'CONSUL_INVALID_DATA' // Consul returned data Gatehouse cannot use (e.g. a non-IP address)
+  | 'USAGE' // bad command-line usage
+  | 'AUTH_INVALID' // the policy's auth section names an unknown route, role or provider, or contradicts itself
+  | 'JWKS_FETCH' // a JWKS or discovery fetch was refused by the fetch policy or failed
+  | 'JWKS_UNAVAILABLE'; // no usable signing keys: nothing fetched yet, or the stale window has passed
 
 /** One problem, with where it is and what was found. */
 export interface Diagnostic {
