@@ -1,15 +1,20 @@
-// Child process of the xDS benchmark: N simulated SotW clients on ADS, shaped like edge Envoys
-// (wildcard CDS and LDS, EDS for every cluster, RDS for the edge routes), ACKing every response.
-// Prints one JSON line per event on stdout; the parent measures from the server side.
+// Child process of the xDS benchmarks: N simulated SotW clients on ADS, ACKing every response.
+// argv: address, client count, cluster-name pattern ("svc-%04d"), how many names, shape, channels.
+// Shape "edge" = wildcard CDS and LDS, EDS for every named cluster, RDS edge-routes (an edge Envoy);
+// "named" = CDS and EDS for exactly the named clusters (a node that needs a few services).
+// Prints JSON lines (synced, error); the parent measures from the server side.
 import * as grpc from '@grpc/grpc-js';
 import { packageDefinition } from '../src/protos.ts';
 import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../src/resource-types.ts';
 import { readResponseHead } from './wire.ts';
 
-const [address, countText, clusterCountText, channelsText] = process.argv.slice(2);
+const [address, countText, pattern, namesText, shape = 'edge', channelsText = '20'] = process.argv.slice(2);
 const count = Number(countText);
-const clusterNames = Array.from({ length: Number(clusterCountText) }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
-const channels = Number(channelsText ?? 20);
+const pad = /%0(\d)d/.exec(pattern!)?.[1];
+const clusterNames = Array.from({ length: Number(namesText) }, (_, i) =>
+  pattern!.replace(/%0\dd/, String(i).padStart(Number(pad ?? 0), '0')),
+);
+const channels = Number(channelsText);
 
 const def = packageDefinition['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition;
 const method = def.StreamAggregatedResources!;
@@ -24,7 +29,7 @@ const clients = Array.from(
 
 const emit = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`);
 const initial: Record<string, string[]> = {
-  [CLUSTER]: [],
+  [CLUSTER]: shape === 'edge' ? [] : clusterNames,
   [ENDPOINT]: clusterNames,
   [LISTENER]: [],
   [ROUTE]: ['edge-routes'],
@@ -58,7 +63,7 @@ for (let i = 0; i < count; i++) {
     });
     if (!seen.has(head.typeUrl)) {
       seen.add(head.typeUrl);
-      if (seen.size === Number(process.env.BENCH_TYPES ?? 4)) {
+      if (seen.size === 4) {
         synced++;
         if (synced === count) emit({ event: 'synced', clients: count });
       }

@@ -4,21 +4,17 @@
 //   - one-instance change -> last client's ACK, p50/p99 over clients (Gatehouse vs baseline that
 //     writes one pre-serialized response to every stream);
 //   - bytes sent per client for that change; server RSS and heap per connected stream.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
+import { compile } from '../src/compile.ts';
 import { catalogFile, parseWith, policyFile } from '../src/config/index.ts';
 import { createLogger } from '../src/log.ts';
 import type { Catalog, Policy } from '../src/model/index.ts';
-import { compile } from '../src/pipeline.ts';
-import { packageDefinition } from '../src/protos.ts';
 import { ENDPOINT, PUSH_ORDER } from '../src/resource-types.ts';
 import { type Snapshot, SnapshotHolder } from '../src/snapshot/index.ts';
 import { ValidationMemo } from '../src/translate/validate/index.ts';
-import { encodeDiscoveryResponse } from '../src/xds/discovery-response.ts';
 import { AdsService } from '../src/xds/index.ts';
+import { baselineFanout, bind, type LoadShape, ms, pct, startClients } from './load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +27,7 @@ const CLIENTS = Number(values.clients);
 const SERVICES = Number(values.services);
 const INSTANCES = Number(values.instances);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const LOAD: LoadShape = { clients: CLIENTS, pattern: 'svc-%04d', names: SERVICES, shape: 'edge' };
 
 function world(flip: boolean): { catalog: Catalog; policy: Policy } {
   const services: Record<string, unknown> = {};
@@ -51,104 +48,6 @@ function world(flip: boolean): { catalog: Catalog; policy: Policy } {
   const policy = parseWith(policyFile, { routes }, 'policy');
   if (!catalog.ok || !policy.ok) throw new Error('bench input invalid');
   return { catalog: catalog.value, policy: policy.value };
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-const ms = (x: number) => `${x.toFixed(1)} ms`;
-
-function startClients(address: string) {
-  const child = spawn(
-    process.execPath,
-    ['bench/ads-load-client.ts', address, String(CLIENTS), String(SERVICES), '20'],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const synced = new Promise<void>((resolve, reject) => {
-    lines.on('line', (l) => {
-      const e = JSON.parse(l) as { event: string; message?: string };
-      if (e.event === 'synced') resolve();
-      if (e.event === 'error') reject(new Error(e.message));
-    });
-  });
-  return {
-    synced,
-    async stop() {
-      child.stdin!.end('stop\n');
-      await once(child, 'exit');
-    },
-  };
-}
-
-async function bind(server: grpc.Server): Promise<string> {
-  const port = await new Promise<number>((res, rej) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
-  );
-  return `127.0.0.1:${port}`;
-}
-
-/** Baseline: the same streams, fed pre-serialized responses with no subscription logic at all. */
-async function baseline(before: Snapshot, after: Snapshot) {
-  const view = before.profiles.edge;
-  const initial = new Map(
-    PUSH_ORDER.map((t) => [
-      t,
-      encodeDiscoveryResponse({
-        versionInfo: view[t].version,
-        typeUrl: t,
-        nonce: 'initial',
-        resources: [...view[t].entries.values()],
-        controlPlane: 'baseline',
-      }),
-    ]),
-  );
-  const changed = [...after.profiles.edge[ENDPOINT].entries.values()].filter(
-    (e) => view[ENDPOINT].entries.get(e.name)?.hash !== e.hash,
-  );
-  const change = encodeDiscoveryResponse({
-    versionInfo: 'v2',
-    typeUrl: ENDPOINT,
-    nonce: 'change',
-    resources: changed,
-    controlPlane: 'baseline',
-  });
-  const streams: grpc.ServerDuplexStream<{ type_url: string; response_nonce: string }, Buffer>[] = [];
-  const acks: number[] = [];
-  let t0 = 0;
-  let done: () => void = () => {};
-  const allAcked = new Promise<void>((r) => (done = r));
-  const server = new grpc.Server();
-  const def = packageDefinition['envoy.service.discovery.v3.AggregatedDiscoveryService'] as grpc.ServiceDefinition;
-  server.addService(
-    { StreamAggregatedResources: { ...def.StreamAggregatedResources!, responseSerialize: (b: Buffer) => b } },
-    {
-      StreamAggregatedResources: (
-        call: grpc.ServerDuplexStream<{ type_url: string; response_nonce: string }, Buffer>,
-      ) => {
-        streams.push(call);
-        call.on('data', (req) => {
-          if (req.response_nonce === '') call.write(initial.get(req.type_url)!);
-          else if (req.response_nonce === 'change') {
-            acks.push(performance.now() - t0);
-            if (acks.length === CLIENTS) done();
-          }
-        });
-        call.on('error', () => {});
-      },
-    },
-  );
-  const clients = startClients(await bind(server));
-  await clients.synced;
-  t0 = performance.now();
-  for (const s of streams) s.write(change);
-  await allAcked;
-  await clients.stop();
-  server.forceShutdown();
-  return { acks, bytesPerClient: change.length };
 }
 
 async function gatehouse(before: Snapshot, afterInput: { catalog: Catalog; policy: Policy }, memo: ValidationMemo) {
@@ -180,7 +79,7 @@ async function gatehouse(before: Snapshot, afterInput: { catalog: Catalog; polic
   });
   const server = new grpc.Server();
   ads.addTo(server);
-  const clients = startClients(await bind(server));
+  const clients = startClients(await bind(server), LOAD);
   await clients.synced;
   gc();
   const rssPerStream = (process.memoryUsage().rss - rssBefore) / CLIENTS;
@@ -188,7 +87,7 @@ async function gatehouse(before: Snapshot, afterInput: { catalog: Catalog; polic
   const externalPerStream = (process.memoryUsage().external - externalBefore) / CLIENTS;
   measuring = true;
   t0 = performance.now();
-  const compiled = compile(afterInput.catalog, afterInput.policy, before, memo);
+  const compiled = compile(afterInput.catalog, afterInput.policy, { previous: before, memo });
   const compileMs = performance.now() - t0;
   const publishAt = performance.now();
   holder.publish(compiled.snapshot!);
@@ -212,20 +111,24 @@ async function main() {
     if (!c.snapshot) throw new Error(`bench input refused: ${JSON.stringify(c.diagnostics.slice(0, 3))}`);
     snap = c.snapshot;
   }
-  const resources = Object.values(snap!.profiles).reduce(
-    (n, p) =>
-      n + Object.values(p).reduce((m: number, t: { entries: Map<string, unknown> } | any) => m + t.entries.size, 0),
-    0,
-  );
+  let resources = 0;
+  for (const p of Object.values(snap!.profiles)) for (const t of Object.values(p)) resources += t.entries.size;
   console.log(
     `full build (build+translate+validate+snapshot, ${resources} resources): median ${ms(pct(builds, 50))}, first ${ms(builds[0]!)}  [aim < 200 ms]`,
   );
-  const afterSnap = compile(after.catalog, after.policy, snap, new ValidationMemo()).snapshot!;
+  const afterSnap = compile(after.catalog, after.policy, { previous: snap, memo: new ValidationMemo() }).snapshot!;
 
-  const base = await baseline(snap!, afterSnap);
+  const edge = snap!.profiles.edge!;
+  const changed = [...afterSnap.profiles.edge![ENDPOINT].entries.values()].filter(
+    (e) => edge[ENDPOINT].entries.get(e.name)?.hash !== e.hash,
+  );
+  const base = await baselineFanout(LOAD, new Map(PUSH_ORDER.map((t) => [t, [...edge[t].entries.values()]])), {
+    typeUrl: ENDPOINT,
+    entries: changed,
+  });
   // As the pipeline does: the rebuild for the change reuses validation of unchanged resources.
   const memo = new ValidationMemo();
-  compile(before.catalog, before.policy, undefined, memo);
+  compile(before.catalog, before.policy, { memo });
   const gh = await gatehouse(snap!, after, memo);
   const row = (name: string, xs: number[]) =>
     `${name.padEnd(34)} p50 ${ms(pct(xs, 50)).padStart(10)}  p99 ${ms(pct(xs, 99)).padStart(10)}  last ${ms(Math.max(...xs)).padStart(10)}`;

@@ -3,21 +3,24 @@
 // of a profile would receive. Flags beat environment variables, which beat the settings file.
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { AUTHZ_USAGE, runAuthzCommand } from './authz/cli-command.ts';
+import { compile } from './compile.ts';
 import { loadSettings, parseCatalog, parsePolicy, readText } from './config/index.ts';
 import { type Diagnostic, formatDiagnostics } from './errors.ts';
 import { createLogger } from './log.ts';
 import { startGatehouse } from './main.ts';
-import { compile } from './pipeline.ts';
 import { POLICY_USAGE, runPolicyCommand } from './policy/cli.ts';
-import { configDump } from './snapshot/index.ts';
-import { PROFILES, type Profile } from './translate/resources.ts';
+import { configDump, unservedReason } from './snapshot/index.ts';
+import { PROFILE_SYNTAX, parseProfile } from './translate/resources.ts';
 
 const USAGE = `usage:
-  gatehouse [serve] --config FILE [--xds-address HOST:PORT] [--admin-address HOST:PORT]
-  gatehouse render --config FILE --node edge|grpc
+  gatehouse [serve] [--config FILE] [--consul URL] [--xds-address HOST:PORT] [--admin-address HOST:PORT] [--authz-address HOST:PORT]
+  gatehouse render --config FILE --node edge|grpc|sidecar/<service>
 ${POLICY_USAGE}
+${AUTHZ_USAGE}
 
-environment: GATEHOUSE_XDS_ADDRESS, GATEHOUSE_ADMIN_ADDRESS (flags win)`;
+environment: GATEHOUSE_XDS_ADDRESS, GATEHOUSE_ADMIN_ADDRESS, GATEHOUSE_AUTHZ_ADDRESS (flags win);
+             CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE, CONSUL_CACERT, ... as Consul's tools read them`;
 
 function fail(message: string, diagnostics: readonly Diagnostic[] = []): never {
   process.stderr.write(`${message}\n${diagnostics.length ? `${formatDiagnostics(diagnostics)}\n` : ''}`);
@@ -31,6 +34,10 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await runPolicyCommand(rest);
     return;
   }
+  if (command === 'keys' || command === 'authz') {
+    process.exitCode = await runAuthzCommand(command, rest);
+    return;
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -39,6 +46,8 @@ async function main(argv: string[]): Promise<void> {
         config: { type: 'string', short: 'c' },
         'xds-address': { type: 'string' },
         'admin-address': { type: 'string' },
+        'authz-address': { type: 'string' },
+        consul: { type: 'string' },
         node: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -51,26 +60,33 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = values.config as string | undefined;
-  if (!config) fail(`--config is required\n${USAGE}`);
+  const consul = values.consul as string | undefined;
+  if (!config && !consul) fail(`--config FILE or --consul URL is required\n${USAGE}`);
   const settings = loadSettings(config, {
+    consul,
     xds: (values['xds-address'] as string | undefined) ?? process.env.GATEHOUSE_XDS_ADDRESS,
     admin: (values['admin-address'] as string | undefined) ?? process.env.GATEHOUSE_ADMIN_ADDRESS,
+    authz: (values['authz-address'] as string | undefined) ?? process.env.GATEHOUSE_AUTHZ_ADDRESS,
   });
-  if (!settings.ok) fail(`invalid settings in ${config}:`, settings.diagnostics);
+  if (!settings.ok) fail(`invalid settings in ${config ?? 'flags'}:`, settings.diagnostics);
 
   if (command === 'render') {
-    const node = values.node as string | undefined;
-    if (!node || !PROFILES.includes(node as Profile)) fail(`--node must be one of ${PROFILES.join(', ')}\n${USAGE}`);
-    const catalogText = readText(settings.value.catalog.file);
-    const policyText = readText(settings.value.policy.file);
-    const catalog = catalogText.ok ? parseCatalog(catalogText.value, settings.value.catalog.file) : catalogText;
-    const policy = policyText.ok ? parsePolicy(policyText.value, settings.value.policy.file) : policyText;
+    const node = parseProfile((values.node as string | undefined) ?? '');
+    if (!node) fail(`--node must be ${PROFILE_SYNTAX}\n${USAGE}`);
+    const { catalog: c, policy: p } = settings.value;
+    if (!c.file || !p.file) fail('render reads files: the settings must name catalog.file and policy.file');
+    const catalogText = readText(c.file);
+    const policyText = readText(p.file);
+    const catalog = catalogText.ok ? parseCatalog(catalogText.value, c.file) : catalogText;
+    const policy = policyText.ok ? parsePolicy(policyText.value, p.file) : policyText;
     const problems = [...(catalog.ok ? [] : catalog.diagnostics), ...(policy.ok ? [] : policy.diagnostics)];
     if (!catalog.ok || !policy.ok) fail('invalid input:', problems);
     const compiled = compile(catalog.value, policy.value);
     if (!compiled.snapshot) fail('invalid input:', compiled.diagnostics);
     if (compiled.diagnostics.length) process.stderr.write(`${formatDiagnostics(compiled.diagnostics)}\n`);
-    process.stdout.write(stringify(configDump(compiled.snapshot, node as Profile), { lineWidth: 0 }));
+    const dump = configDump(compiled.snapshot, node);
+    if (!dump) fail(`cannot render ${node}: ${unservedReason(compiled.snapshot, node)}`);
+    process.stdout.write(stringify(dump, { lineWidth: 0 }));
     return;
   }
   if (command !== 'serve') fail(`unknown command "${command}"\n${USAGE}`);

@@ -3,12 +3,14 @@
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { createAdminServer, createMetrics, type Metrics } from './admin/index.ts';
-import { parseCatalog, parsePolicy, type Settings } from './config/index.ts';
+import { AuthzService, startAuthzServer } from './authz/index.ts';
+import type { Settings } from './config/index.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { Catalog, Policy } from './model/index.ts';
 import { Pipeline } from './pipeline.ts';
 import { SnapshotHolder } from './snapshot/index.ts';
-import { fileSource, type Source } from './sources/index.ts';
+import type { Source } from './sources/index.ts';
+import { selectSources } from './sources/select.ts';
 import { AdsService } from './xds/index.ts';
 
 /** A running Gatehouse. */
@@ -16,6 +18,8 @@ export interface Gatehouse {
   /** The bound ADS address (port resolved when 0 was asked for). */
   readonly xdsAddress: string;
   readonly adminAddress: string;
+  /** The bound ext_authz Check address. */
+  readonly authzAddress: string;
   readonly pipeline: Pipeline;
   readonly ads: AdsService;
   readonly holder: SnapshotHolder;
@@ -40,23 +44,10 @@ export async function startGatehouse(settings: Settings, opts: StartOptions = {}
   const log = opts.log ?? createLogger(settings.log.level);
   const metrics = createMetrics();
   const holder = new SnapshotHolder();
+  const sources = opts.catalog && opts.policy ? undefined : selectSources(settings, log);
   const pipeline = new Pipeline({
-    catalog:
-      opts.catalog ??
-      fileSource({
-        name: 'catalog',
-        file: settings.catalog.file,
-        parse: parseCatalog,
-        log: log.child({ module: 'sources' }),
-      }),
-    policy:
-      opts.policy ??
-      fileSource({
-        name: 'policy',
-        file: settings.policy.file,
-        parse: parsePolicy,
-        log: log.child({ module: 'sources' }),
-      }),
+    catalog: opts.catalog ?? sources!.catalog,
+    policy: opts.policy ?? sources!.policy,
     holder,
     log: log.child({ module: 'pipeline' }),
     quietPeriodMs: settings.pipeline.quietPeriod,
@@ -64,6 +55,9 @@ export async function startGatehouse(settings: Settings, opts: StartOptions = {}
     hooks: metrics.pipeline,
   });
   const ads = new AdsService({ source: holder, log: log.child({ module: 'xds' }), callbacks: metrics.xds });
+
+  const authz = new AuthzService({ source: pipeline, log: log.child({ module: 'authz' }), registry: metrics.registry });
+  const authzServer = await startAuthzServer(authz, settings.authz.address);
 
   const grpcServer = new grpc.Server({
     'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -88,11 +82,12 @@ export async function startGatehouse(settings: Settings, opts: StartOptions = {}
   pipeline.start();
   const xdsAddress = `${xdsHost}:${xdsPort}`;
   const adminAddress = `${adminTarget.host}:${adminPort}`;
-  log.info({ xds: xdsAddress, admin: adminAddress }, 'gatehouse started');
+  log.info({ xds: xdsAddress, admin: adminAddress, authz: authzServer.address }, 'gatehouse started');
 
   return {
     xdsAddress,
     adminAddress,
+    authzAddress: authzServer.address,
     pipeline,
     ads,
     holder,
@@ -102,6 +97,7 @@ export async function startGatehouse(settings: Settings, opts: StartOptions = {}
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
       grpcServer.forceShutdown();
+      await authzServer.stop();
       log.info('gatehouse stopped');
     },
   };

@@ -3,41 +3,16 @@
 // that fails keeps the last good snapshot serving. Knows no Consul HTTP, gRPC or Envoy fields.
 import { stringify } from 'yaml';
 import { z } from 'zod';
+import type { AuthzPolicySource, AuthzPolicyVersion } from './authz/index.ts';
+import { type Compiled, compile } from './compile.ts';
 import { type Parsed, parsePolicy, policyFile } from './config/index.ts';
-import { type Diagnostic, hasErrors, problem } from './errors.ts';
+import { type Diagnostic, problem } from './errors.ts';
 import type { Logger } from './log.ts';
-import { build, type Catalog, type Policy } from './model/index.ts';
+import type { Catalog, Policy } from './model/index.ts';
 import { PolicyHistory, type PolicyRecord, policyVersion } from './policy/index.ts';
-import {
-  createSnapshot,
-  diffSnapshots,
-  type Snapshot,
-  type SnapshotDiff,
-  type SnapshotHolder,
-} from './snapshot/index.ts';
-import type { Source } from './sources/index.ts';
-import type { Translation } from './translate/resources.ts';
-import { translate } from './translate/translate.ts';
-import { ValidationMemo, validateTranslation } from './translate/validate/index.ts';
-
-/** The outcome of compiling one (catalog, policy) pair. */
-export interface Compiled {
-  readonly diagnostics: readonly Diagnostic[];
-  /** Present when there were no error-level diagnostics. */
-  readonly translation?: Translation;
-  readonly snapshot?: Snapshot;
-}
-
-/** build -> translate -> validate -> snapshot, stopping at the first stage with errors. */
-export function compile(catalog: Catalog, policy: Policy, previous?: Snapshot, memo?: ValidationMemo): Compiled {
-  const built = build(catalog, policy);
-  if (hasErrors(built.diagnostics)) return { diagnostics: built.diagnostics };
-  const translation = translate(built.model);
-  const invalid = validateTranslation(translation, memo);
-  const diagnostics = [...built.diagnostics, ...invalid];
-  if (hasErrors(invalid)) return { diagnostics };
-  return { diagnostics, translation, snapshot: createSnapshot(translation, previous) };
-}
+import { diffSnapshots, type SnapshotDiff, type SnapshotHolder } from './snapshot/index.ts';
+import type { Source, SourceHealth } from './sources/index.ts';
+import { ValidationMemo } from './translate/validate/index.ts';
 
 /** Hooks for metrics. */
 export interface PipelineHooks {
@@ -67,6 +42,9 @@ export type PolicyPreview =
 /** What /readyz and /debug show about the pipeline. */
 export interface PipelineStatus {
   readonly ready: boolean;
+  /** Serving, but some source cannot refresh (e.g. Consul unreachable): the last data keeps serving. */
+  readonly degraded: boolean;
+  readonly sources: Readonly<Record<string, SourceHealth>>;
   readonly synced: Readonly<Record<string, boolean>>;
   readonly version?: string;
   readonly lastBuildAt?: string;
@@ -75,8 +53,8 @@ export interface PipelineStatus {
   readonly warnings: readonly Diagnostic[];
 }
 
-/** The debounced build loop. */
-export class Pipeline {
+/** The debounced build loop; also the Check service's policy source (the same version as routes). */
+export class Pipeline implements AuthzPolicySource {
   readonly #o: PipelineOptions;
   readonly #now: () => number;
   #catalog: Catalog | undefined;
@@ -88,9 +66,12 @@ export class Pipeline {
   #warnings: readonly Diagnostic[] = [];
   #lastBuildAt: number | undefined;
   #builds = 0;
+  #lastBuildMs = 0;
   readonly #memo = new ValidationMemo();
   readonly #history: PolicyHistory;
   #pendingAuthor: string | undefined;
+  #authz: AuthzPolicyVersion | undefined;
+  readonly #authzListeners = new Set<(v: AuthzPolicyVersion) => void>();
   readonly #waiters: (() => void)[] = [];
 
   constructor(opts: PipelineOptions) {
@@ -114,8 +95,23 @@ export class Pipeline {
   /** Readiness, sync state and the latest problems. */
   status(): PipelineStatus {
     const current = this.#o.holder.current();
+    const sources: Record<string, SourceHealth> = {};
+    for (const [name, src] of [
+      ['catalog', this.#o.catalog],
+      ['policy', this.#o.policy],
+    ] as const) {
+      const h = src.status?.();
+      if (h)
+        sources[name] = {
+          healthy: h.healthy,
+          ...(h.since && { since: h.since }),
+          ...(h.lastError && { lastError: h.lastError }),
+        };
+    }
     return {
       ready: current !== undefined,
+      degraded: Object.values(sources).some((h) => !h.healthy),
+      sources,
       synced: { catalog: this.#catalog !== undefined, policy: this.#policy !== undefined },
       ...(current && { version: current.snapshot.version }),
       ...(this.#lastBuildAt !== undefined && { lastBuildAt: new Date(this.#lastBuildAt).toISOString() }),
@@ -136,7 +132,7 @@ export class Pipeline {
     if (this.#catalog === undefined) {
       return { ok: false, diagnostics: [problem('MODEL_INVALID', 'catalog', 'the catalog has not synced yet')] };
     }
-    const compiled = compile(this.#catalog, parsed.value);
+    const compiled = compile(this.#catalog, parsed.value, { previous: this.#o.holder.current()?.snapshot });
     if (!compiled.snapshot) return { ok: false, diagnostics: compiled.diagnostics };
     return {
       ok: true,
@@ -176,6 +172,17 @@ export class Pipeline {
     return this.apply(stringify(z.encode(policyFile, record.policy)), `${author} (rollback to ${record.version})`);
   }
 
+  /** The auth policy compiled from the policy version that built the current routes. */
+  current(): AuthzPolicyVersion | undefined {
+    return this.#authz;
+  }
+
+  /** Every auth policy version as it is published. */
+  subscribe(listener: (v: AuthzPolicyVersion) => void): () => void {
+    this.#authzListeners.add(listener);
+    return () => this.#authzListeners.delete(listener);
+  }
+
   /** Published policy versions, newest first. */
   history(): Omit<PolicyRecord, 'policy'>[] {
     return this.#history.list();
@@ -189,6 +196,11 @@ export class Pipeline {
   /** Resolves after the next build attempt completes (for tests and the CLI). */
   nextBuild(): Promise<void> {
     return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** How long the latest build took (ms). */
+  get lastBuildMs(): number {
+    return this.#lastBuildMs;
   }
 
   /** Number of build attempts so far. */
@@ -227,13 +239,17 @@ export class Pipeline {
     const previous = this.#o.holder.current()?.snapshot;
     let result: Compiled;
     try {
-      result = compile(this.#catalog!, this.#policy!, previous, this.#memo);
+      result = compile(this.#catalog!, this.#policy!, { previous, memo: this.#memo });
     } catch (err) {
       // A bug, not bad input: report it as a failed build and keep serving.
       this.#o.log.error({ err }, 'build crashed; keeping the last good snapshot');
-      result = { diagnostics: [problem('MODEL_INVALID', '', `internal error: ${(err as Error).message}`)] };
+      result = {
+        diagnostics: [problem('MODEL_INVALID', '', `internal error: ${(err as Error).message}`)],
+        policyVersion: policyVersion(this.#policy!),
+      };
     }
     const ms = performance.now() - started;
+    this.#lastBuildMs = ms;
     this.#builds++;
     this.#lastBuildAt = this.#now();
     this.#warnings = result.diagnostics.filter((d) => d.severity === 'warning');
@@ -243,9 +259,14 @@ export class Pipeline {
       this.#o.hooks?.onBuild?.('failed', ms);
     } else {
       this.#problems = [];
+      // Auth first: a route carrying the new version must find it when its first Check arrives.
+      if (result.auth && this.#authz?.version !== result.policyVersion) {
+        this.#authz = { version: result.policyVersion, compiled: result.auth };
+        for (const l of this.#authzListeners) l(this.#authz);
+      }
       const published = this.#o.holder.publish(result.snapshot);
       this.#history.record({
-        version: policyVersion(this.#policy!),
+        version: result.policyVersion,
         appliedAt: new Date(this.#now()).toISOString(),
         author: this.#pendingAuthor ?? `source:${this.#o.policy.name}`,
         changes: diffSnapshots(previous, result.snapshot),

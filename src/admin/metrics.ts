@@ -3,6 +3,8 @@
 import * as prom from 'prom-client';
 import type { PipelineHooks } from '../pipeline.ts';
 import { SHORT_NAME, type TypeUrl } from '../resource-types.ts';
+import type { SourceHealth } from '../sources/index.ts';
+import { type Profile, profileKind } from '../translate/resources.ts';
 import type { XdsCallbacks } from '../xds/index.ts';
 
 /** The metrics of one Gatehouse. */
@@ -10,6 +12,8 @@ export interface Metrics {
   readonly registry: prom.Registry;
   readonly xds: XdsCallbacks;
   readonly pipeline: PipelineHooks;
+  /** Records source health (called at scrape time). */
+  readonly observeSources: (sources: Readonly<Record<string, SourceHealth>>) => void;
 }
 
 /** Creates the registry and every metric. */
@@ -17,6 +21,8 @@ export function createMetrics(): Metrics {
   const registry = new prom.Registry();
   prom.collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
   const t = (typeUrl: TypeUrl) => SHORT_NAME[typeUrl];
+  // edge, grpc or sidecar: a label per sidecar service would be one series per service.
+  const p = (s: { profile: Profile }) => profileKind(s.profile);
   const streams = new prom.Gauge({
     name: 'gatehouse_xds_streams',
     help: 'Connected ADS streams subscribed to a type, by type and node profile',
@@ -95,24 +101,42 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const sourceHealthy = new prom.Gauge({
+    name: 'gatehouse_source_healthy',
+    help: 'Whether a remote source (Consul catalog, Consul KV policy) refreshes (1) or serves its last data (0)',
+    labelNames: ['source'],
+    registers: [registry],
+  });
+  const sourceSince = new prom.Gauge({
+    name: 'gatehouse_source_state_since_seconds',
+    help: 'Unix time when a remote source entered its current state (healthy or degraded)',
+    labelNames: ['source'],
+    registers: [registry],
+  });
   return {
     registry,
+    observeSources: (sources) => {
+      for (const [name, h] of Object.entries(sources)) {
+        sourceHealthy.set({ source: name }, h.healthy ? 1 : 0);
+        if (h.since) sourceSince.set({ source: name }, Date.parse(h.since) / 1000);
+      }
+    },
     xds: {
-      onStreamOpen: (s) => connected.inc({ profile: s.profile }),
+      onStreamOpen: (s) => connected.inc({ profile: p(s) }),
       onStreamClosed: (s, types) => {
-        connected.dec({ profile: s.profile });
-        for (const type of types) streams.dec({ type: t(type), profile: s.profile });
+        connected.dec({ profile: p(s) });
+        for (const type of types) streams.dec({ type: t(type), profile: p(s) });
       },
-      onSubscribe: (s, type) => streams.inc({ type: t(type), profile: s.profile }),
+      onSubscribe: (s, type) => streams.inc({ type: t(type), profile: p(s) }),
       onResponse: (s, type, _n, size) => {
-        responses.inc({ type: t(type), profile: s.profile });
+        responses.inc({ type: t(type), profile: p(s) });
         bytes.inc({ type: t(type) }, size);
       },
       onAck: (s, type, ms) => {
-        acks.inc({ type: t(type), profile: s.profile });
+        acks.inc({ type: t(type), profile: p(s) });
         if (ms !== undefined) ackLatency.observe({ type: t(type) }, ms / 1000);
       },
-      onNack: (s, nack) => nacks.inc({ type: t(nack.typeUrl as TypeUrl), profile: s.profile }),
+      onNack: (s, nack) => nacks.inc({ type: t(nack.typeUrl as TypeUrl), profile: p(s) }),
       onStaleRequest: (_s, type) => stale.inc({ type: t(type) }),
       onBadRequest: () => bad.inc(),
     },

@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import type { Logger } from '../log.ts';
 import type { Pipeline } from '../pipeline.ts';
 import { configDump, type SnapshotSource } from '../snapshot/index.ts';
-import { PROFILES, type Profile } from '../translate/resources.ts';
+import { PROFILE_SYNTAX, PROFILES, type Profile, parseProfile } from '../translate/resources.ts';
 import type { AdsService } from '../xds/index.ts';
 import type { Metrics } from './metrics.ts';
 import { policyRoutes } from './policy-routes.ts';
@@ -39,25 +39,36 @@ export function adminHandler(d: AdminDeps): (req: IncomingMessage, res: ServerRe
     '/healthz': () => ({ status: 200, type: 'text/plain', body: 'ok\n' }),
     '/readyz': () => {
       const s = d.pipeline.status();
-      return json(s.ready ? 200 : 503, { ready: s.ready, version: s.version, synced: s.synced, problems: s.problems });
+      // Degraded still answers 200: the last good config keeps serving, and pulling this replica
+      // out of rotation because Consul is down would only make things worse.
+      return json(s.ready ? 200 : 503, {
+        ready: s.ready,
+        status: !s.ready ? 'starting' : s.degraded ? 'degraded' : 'ok',
+        version: s.version,
+        synced: s.synced,
+        sources: s.sources,
+        problems: s.problems,
+      });
     },
-    '/metrics': async () => ({
-      status: 200,
-      type: d.metrics.registry.contentType,
-      body: await d.metrics.registry.metrics(),
-    }),
+    '/metrics': async () => {
+      d.metrics.observeSources(d.pipeline.status().sources);
+      return { status: 200, type: d.metrics.registry.contentType, body: await d.metrics.registry.metrics() };
+    },
     '/debug/snapshot': (url) => {
       const current = d.snapshots.current();
       if (!current) return json(503, { error: 'no snapshot published yet' });
       const wanted = url.searchParams.get('profile');
-      if (wanted !== null && !PROFILES.includes(wanted as Profile)) {
-        return json(400, { error: `unknown profile "${wanted}" (use ${PROFILES.join(', ')})` });
+      // Sidecar views only on request: there is one per service.
+      const profiles: readonly (Profile | undefined)[] = wanted === null ? PROFILES : [parseProfile(wanted)];
+      const dumps = profiles.map((p) => p && configDump(current.snapshot, p));
+      if (dumps.some((dump) => !dump)) {
+        return json(400, { error: `unknown profile "${wanted}" (use ${PROFILE_SYNTAX} of a served service)` });
       }
-      const profiles = wanted ? [wanted as Profile] : PROFILES;
       const body = {
         version: current.snapshot.version,
         publishedAt: new Date(current.publishedAt).toISOString(),
-        profiles: Object.fromEntries(profiles.map((p) => [p, configDump(current.snapshot, p).configs])),
+        profiles: Object.fromEntries(profiles.map((p, i) => [p, dumps[i]!.configs])),
+        ...(wanted === null && { sidecars: [...current.snapshot.sidecars.keys()] }),
       };
       return url.searchParams.get('format') === 'json' ? json(200, body) : yaml(200, body);
     },

@@ -2,12 +2,11 @@
 // (authz.md §c.1): lower-cased `headers` (or raw `header_map` with `encode_raw_headers`, merged the
 // same way), `:path` with its query, the route's policy key and version in context_extensions.
 import type { CheckRequest__Output } from '../generated/envoy/service/auth/v3/CheckRequest.ts';
+// The context_extensions keys are part of the contract with translate: one definition, in names.ts.
+import { POLICY_KEY_EXTENSION, POLICY_VERSION_EXTENSION } from '../model/names.ts';
 import type { AuthzRequest } from './decision.ts';
 
-/** context_extensions key carrying the route's policy key (`route/<name>`); part of the contract with translate. */
-export const POLICY_KEY_EXTENSION = 'gatehouse.policy_key';
-/** context_extensions key carrying the policy version the route was built from. */
-export const POLICY_VERSION_EXTENSION = 'gatehouse.policy_version';
+export { POLICY_KEY_EXTENSION, POLICY_VERSION_EXTENSION };
 
 function headerMap(
   http: NonNullable<NonNullable<CheckRequest__Output['attributes']>['request']>['http'],

@@ -20,5 +20,6 @@ export {
   protocol,
   type RoutePolicy,
   type ServicePolicy,
+  type SidecarPolicy,
 } from './policy-schema.ts';
 export { type Settings, settingsFile } from './settings-schema.ts';

@@ -86,28 +86,55 @@ export function readText(file: string): Parsed<string> {
   }
 }
 
-/** Loads the settings file; relative catalog/policy paths are resolved against its folder. */
-export function loadSettings(file: string, overrides: Partial<{ xds: string; admin: string }> = {}): Parsed<Settings> {
-  const text = readText(file);
-  if (!text.ok) return text;
-  const yaml = parseYaml(text.value, file);
-  if (!yaml.ok) return yaml;
-  const raw = (yaml.value ?? {}) as Record<string, unknown>;
+/** Command-line and environment overrides of the settings file. */
+export interface SettingsOverrides {
+  readonly xds?: string | undefined;
+  readonly admin?: string | undefined;
+  readonly authz?: string | undefined;
+  /** A Consul address: turns Consul on (catalog from Consul unless the file names a catalog file). */
+  readonly consul?: string | undefined;
+}
+
+/**
+ * Loads the settings file (or, without one, the defaults: catalog from Consul, empty policy);
+ * relative file paths are resolved against the settings file's folder.
+ */
+export function loadSettings(file: string | undefined, overrides: SettingsOverrides = {}): Parsed<Settings> {
+  let raw: Record<string, unknown> = {};
+  if (file !== undefined) {
+    const text = readText(file);
+    if (!text.ok) return text;
+    const yaml = parseYaml(text.value, file);
+    if (!yaml.ok) return yaml;
+    const value = yaml.value ?? {};
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      return {
+        ok: false,
+        diagnostics: [problem('CONFIG_INVALID', file, `must be a mapping of settings (got ${describe(value)})`)],
+      };
+    }
+    raw = value as Record<string, unknown>;
+  }
+  const section = (key: string) => (raw[key] as object | undefined) ?? {};
   const merged = {
     ...raw,
     ...(overrides.xds ? { xds: { address: overrides.xds } } : {}),
     ...(overrides.admin ? { admin: { address: overrides.admin } } : {}),
+    ...(overrides.authz ? { authz: { ...section('authz'), address: overrides.authz } } : {}),
+    ...(overrides.consul ? { consul: { ...section('consul'), address: overrides.consul } } : {}),
   };
-  const parsed = parseWith(settingsFile, merged, file);
+  const source = file ?? 'settings';
+  const parsed = parseWith(settingsFile, merged, source);
   if (!parsed.ok) return parsed;
-  const dir = path.dirname(path.resolve(file));
+  const dir = file !== undefined ? path.dirname(path.resolve(file)) : process.cwd();
   const s = parsed.value;
+  const resolve = (f: string | undefined) => (f === undefined ? {} : { file: path.resolve(dir, f) });
   return {
     ok: true,
     value: deepFreeze({
       ...s,
-      catalog: { file: path.resolve(dir, s.catalog.file) },
-      policy: { file: path.resolve(dir, s.policy.file) },
+      catalog: { ...s.catalog, ...resolve(s.catalog.file) },
+      policy: { ...s.policy, ...resolve(s.policy.file) },
     }),
   };
 }

@@ -20,6 +20,24 @@ export const lbPolicy = z.enum(['round_robin', 'least_request', 'ring_hash', 'ra
 /** The protocol a service's instances speak; http2 and grpc make Envoy use HTTP/2 upstream. */
 export const protocol = z.enum(['http', 'http2', 'grpc']);
 
+const port = z.number().int().min(1).max(65535);
+
+/**
+ * The sidecar Envoy next to each instance of a service. Absent: every service with instances may
+ * still run one, with these defaults and every service as an upstream. Which names exist (the
+ * upstreams, an app port when the service has no instances) is the model builder's check.
+ */
+export const sidecarPolicy = z.strictObject({
+  /** Where the sidecar takes traffic for the local app (0.0.0.0). */
+  inboundPort: port.default(15006),
+  /** Where the local app sends its outgoing calls (127.0.0.1), Host naming the service called. */
+  outboundPort: port.default(15001),
+  /** The local app's port on 127.0.0.1; default: the port of the service's first instance. */
+  appPort: port.optional(),
+  /** The services the app may call; absent means all of them. */
+  upstreams: z.array(serviceName).optional(),
+});
+
 export const servicePolicy = z.strictObject({
   // Unset means: the service's gatehouse-* metadata (Consul), else round_robin / http / 1s.
   lbPolicy: lbPolicy.optional(),
@@ -35,6 +53,7 @@ export const servicePolicy = z.strictObject({
   retryBudget: retryBudget.optional(),
   /** Datacenters whose instances take over, in order, when the local ones are unhealthy. */
   failover: z.array(z.string().min(1)).default([]),
+  sidecar: sidecarPolicy.optional(),
 });
 
 export const headerMatch = z
@@ -121,5 +140,6 @@ export const policyFile = z.strictObject({
 export type PolicyFile = z.output<typeof policyFile>;
 export type RoutePolicy = z.output<typeof route>;
 export type ServicePolicy = z.output<typeof servicePolicy>;
+export type SidecarPolicy = z.output<typeof sidecarPolicy>;
 export type LbPolicy = z.output<typeof lbPolicy>;
 export type Protocol = z.output<typeof protocol>;

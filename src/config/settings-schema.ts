@@ -6,13 +6,45 @@ import { durationMs } from './duration.ts';
 export const listenAddress = z
   .string()
   .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:18000"')
-  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
+  // `!(> 65535)`: a value the regex already refused (no numeric port) gets only the regex's message.
+  .refine((a) => !(Number(a.slice(a.lastIndexOf(':') + 1)) > 65535), 'port must be at most 65535');
 
 export const settingsFile = z.strictObject({
   xds: z.strictObject({ address: listenAddress.default('127.0.0.1:18000') }).default({ address: '127.0.0.1:18000' }),
   admin: z.strictObject({ address: listenAddress.default('127.0.0.1:9902') }).default({ address: '127.0.0.1:9902' }),
-  catalog: z.strictObject({ file: z.string().min(1) }),
-  policy: z.strictObject({ file: z.string().min(1) }),
+  authz: z
+    .strictObject({
+      /** Where the ext_authz Check service listens. */
+      address: listenAddress.default('127.0.0.1:18001'),
+      /** The address Envoys dial for Check (default: address); set it when Envoys run elsewhere. */
+      advertise: listenAddress.optional(),
+      /** How long Envoy waits for a Check before answering with the error status. */
+      timeout: durationMs.default(250),
+    })
+    .default({ address: '127.0.0.1:18001', timeout: 250 }),
+  /** Consul connection; CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN and friends fill what is unset. */
+  consul: z
+    .strictObject({
+      address: z.string().min(1),
+      token: z.string().min(1).optional(),
+      tokenFile: z.string().min(1).optional(),
+      datacenter: z.string().min(1).optional(),
+      caFile: z.string().min(1).optional(),
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+      tlsServerName: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Where services run: a static file, or Consul (`consul: true`, the `consul` section above). */
+  catalog: z
+    .strictObject({ file: z.string().min(1).optional(), consul: z.boolean().default(false) })
+    .refine((c) => (c.file !== undefined) !== c.consul, 'set exactly one of file or consul: true')
+    .default({ consul: true }),
+  /** The policy: a file, a Consul KV prefix (`<prefix>/policy.yaml`), or neither (an empty policy). */
+  policy: z
+    .strictObject({ file: z.string().min(1).optional(), consulPrefix: z.string().min(1).optional() })
+    .refine((p) => !(p.file !== undefined && p.consulPrefix !== undefined), 'set at most one of file or consulPrefix')
+    .default({}),
   pipeline: z
     .strictObject({
       quietPeriod: durationMs.default(100),
@@ -25,3 +57,8 @@ export const settingsFile = z.strictObject({
 });
 
 export type Settings = z.output<typeof settingsFile>;
+
+/** Settings whose sources need Consul must have a consul section: checked after env is applied. */
+export function needsConsul(s: Settings): boolean {
+  return s.catalog.consul || s.policy.consulPrefix !== undefined;
+}

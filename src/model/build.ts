@@ -3,6 +3,7 @@
 import { type Diagnostic, warning } from '../errors.ts';
 import { buildClusters } from './build-clusters.ts';
 import { buildGrpcTargets, buildRoutes, groupVirtualHosts, metadataRoutes } from './build-routes.ts';
+import { buildSidecarHosts, buildSidecars } from './build-sidecars.ts';
 import { EDGE_LISTENER, EDGE_ROUTES } from './names.ts';
 import { type ServiceDefaults, serviceDefaults } from './service-defaults.ts';
 import type { Catalog, Model, Policy } from './types.ts';
@@ -36,6 +37,8 @@ export function build(catalog: Catalog, policy: Policy): BuildResult {
   const set = buildClusters(catalog, policy, serviceNames, defaults, diagnostics);
   const policyRoutes = buildRoutes(policy, set, diagnostics);
   const routes = [...policyRoutes, ...metadataRoutes(defaults, policyRoutes, policy)];
+  const grpcTargets = buildGrpcTargets(serviceNames, routes, policy);
+  const sidecarHosts = buildSidecarHosts(grpcTargets);
   return {
     model: {
       edgeListener: {
@@ -47,7 +50,9 @@ export function build(catalog: Catalog, policy: Policy): BuildResult {
       edgeVirtualHosts: groupVirtualHosts(routes, diagnostics),
       clusters: [...set.clusters].sort((a, b) => compare(a.name, b.name)),
       assignments: [...set.assignments].sort((a, b) => compare(a.clusterName, b.clusterName)),
-      grpcTargets: buildGrpcTargets(serviceNames, routes, policy),
+      grpcTargets,
+      sidecars: buildSidecars(catalog, policy, serviceNames, set.clusters, sidecarHosts, diagnostics),
+      sidecarHosts,
     },
     diagnostics,
   };

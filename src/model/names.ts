@@ -30,3 +30,25 @@ export function routePolicyKey(routeName: string): string {
 export function virtualHostName(domains: readonly string[]): string {
   return domains.length === 1 && domains[0] === '*' ? 'any' : domains.join(',');
 }
+
+/** A sidecar's listener for traffic to its local app (the same name in every sidecar's view). */
+export const SIDECAR_INBOUND = 'sidecar-inbound';
+/** A sidecar's listener, and its RouteConfiguration, for the local app's outgoing calls. */
+export const SIDECAR_OUTBOUND = 'sidecar-outbound';
+
+/**
+ * The cluster of a sidecar's local app. "|" cannot occur in a service or subset name, so it never
+ * collides with an upstream cluster in the same view.
+ */
+export function localAppClusterName(appPort: number): string {
+  return `local-app|${appPort}`;
+}
+
+/** The cluster through which Envoy reaches Gatehouse's ext_authz Check service. */
+export const AUTHZ_CLUSTER = 'gatehouse-authz';
+/** context_extensions key carrying the route's policy key (`route/<name>`); read by authz. */
+export const POLICY_KEY_EXTENSION = 'gatehouse.policy_key';
+/** context_extensions key carrying the policy version the route was built from; read by authz. */
+export const POLICY_VERSION_EXTENSION = 'gatehouse.policy_version';
+/** The route added last to every edge host when auth is on, so every request gets a Check. */
+export const CATCH_ALL_ROUTE = '_catch-all';

@@ -79,6 +79,8 @@ export interface Route {
   /** From the destination service's policy (ring_hash / maglev). */
   readonly hashPolicy: readonly HashPolicy[];
   readonly retries?: RetryPolicy;
+  /** With an auth section: true unless the route's auth mode is `none` (then the check is off). */
+  readonly authChecked?: boolean;
   readonly timeoutMs?: number;
   readonly prefixRewrite?: string;
 }
@@ -110,6 +112,23 @@ export interface GrpcTarget {
   readonly virtualHost: VirtualHost;
 }
 
+/** The sidecar Envoy next to each instance of one service. */
+export interface Sidecar {
+  readonly service: string;
+  /** Listens on 0.0.0.0 and forwards to the local app. */
+  readonly inboundPort: number;
+  /** Listens on 127.0.0.1 for the app's outgoing calls. */
+  readonly outboundPort: number;
+  /** The local app on 127.0.0.1, and the protocol it speaks (the service's own). */
+  readonly appPort: number;
+  readonly appProtocol: Protocol;
+  /**
+   * The services it may call (sorted) and the clusters their routes use; absent: every service,
+   * which all such sidecars share as one outbound RouteConfiguration and one set of clusters.
+   */
+  readonly upstreams?: { readonly services: readonly string[]; readonly clusters: readonly string[] };
+}
+
 /** Everything the translators need, sorted by name. */
 export interface Model {
   readonly edgeListener: HttpListener;
@@ -117,4 +136,19 @@ export interface Model {
   readonly clusters: readonly Cluster[];
   readonly assignments: readonly Assignment[];
   readonly grpcTargets: readonly GrpcTarget[];
+  /** One per service whose sidecar can exist (it has an app port), sorted by service. */
+  readonly sidecars: readonly Sidecar[];
+  /** The outbound virtual host of every service (`<service>`, `<service>:*`), sorted by service. */
+  readonly sidecarHosts: readonly VirtualHost[];
+  /** Present when the policy has an auth section: the edge calls Gatehouse's Check service. */
+  readonly edgeAuth?: EdgeAuth;
+}
+
+/** How the edge reaches the ext_authz Check service, and which policy version routes carry. */
+export interface EdgeAuth {
+  readonly host: string;
+  readonly port: number;
+  readonly timeoutMs: number;
+  /** The policy version every checked route names, so Check decides on exactly that version. */
+  readonly policyVersion: string;
 }

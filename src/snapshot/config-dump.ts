@@ -11,9 +11,10 @@ function dump(e: Entry): Record<string, unknown> {
   return toConfigDump(e.messageName, e.value);
 }
 
-/** The config dump a node of `profile` would hold once in sync with `snapshot`. */
-export function configDump(snapshot: Snapshot, profile: Profile): Record<string, unknown> {
-  const view = snapshot.profiles[profile];
+/** The config dump a node of `profile` would hold once in sync with `snapshot` (undefined: not served). */
+export function configDump(snapshot: Snapshot, profile: Profile): Record<string, unknown> | undefined {
+  const view = snapshot.view(profile);
+  if (!view) return undefined;
   const list = (t: keyof typeof view) => [...view[t].entries.values()];
   return {
     version: snapshot.version,

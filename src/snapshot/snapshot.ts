@@ -2,27 +2,27 @@
 // Serialization happens here, once per resource version, and every stream shares the bytes.
 // Versions are content hashes, so a restart or a second replica with the same input produces the
 // same versions (xds-protocol.md item 23) and a reconnecting node gets nothing it already has.
+//
+// The edge and grpc views are built in full. Sidecar views are not: each sidecar has a small spec
+// (its own entries and versions, O(1) for the common case) and its view is composed over the edge
+// view the first time a stream asks for it, then memoised for the snapshot's lifetime.
 import { createHash } from 'node:crypto';
-import { encode } from '../protos.ts';
 import { messageName, PUSH_ORDER, type TypeUrl } from '../resource-types.ts';
 import { encodeResource } from '../translate/encoded.ts';
-import type { NamedResource, Profile, Translation } from '../translate/resources.ts';
+import {
+  type FixedProfile,
+  type NamedResource,
+  PROFILES,
+  type Profile,
+  sidecarService,
+  type Translation,
+} from '../translate/resources.ts';
+import { type Entry, formatVersion, makeEntry } from './entry.ts';
+import { buildSidecarSpecs, type SidecarSpec } from './sidecar-spec.ts';
+import { composeSidecarView } from './sidecar-view.ts';
 
-/** One resource at one version. Entries with equal content are the same object across snapshots. */
-export interface Entry {
-  readonly name: string;
-  /** Hex content hash over the name and the encoded resource. */
-  readonly hash: string;
-  /** The hash as two 32-bit halves, XOR-combined into versions of any subset. */
-  readonly hi: number;
-  readonly lo: number;
-  /** The resource encoded as a google.protobuf.Any, ready to splice into a DiscoveryResponse. */
-  readonly any: Buffer;
-  /** The message name inside the Any (for decoding in debug views). */
-  readonly messageName: string;
-  /** The encoded resource (the Any's value). */
-  readonly value: Buffer;
-}
+export { type Entry, formatVersion, versionOf } from './entry.ts';
+export type { SidecarSpec } from './sidecar-spec.ts';
 
 /** All resources of one type for one profile. */
 export interface TypeSnapshot {
@@ -30,7 +30,8 @@ export interface TypeSnapshot {
   readonly version: string;
   readonly entries: ReadonlyMap<string, Entry>;
   /** The version this set was built on, and the names added, changed or removed since: streams
-   * in sync with that version look only at these names instead of the whole set. */
+   * in sync with that version look only at these names instead of the whole set. `changed` means
+   * nothing without `previousVersion`. */
   readonly previousVersion?: string;
   readonly changed: ReadonlySet<string>;
 }
@@ -40,41 +41,48 @@ export type ProfileSnapshot = Readonly<Record<TypeUrl, TypeSnapshot>>;
 
 /** One published state of the world. */
 export interface Snapshot {
-  /** Content version over every profile and type. */
+  /** Content version over every profile and type, sidecars included. */
   readonly version: string;
-  readonly profiles: Readonly<Record<Profile, ProfileSnapshot>>;
+  /** The views built in full. */
+  readonly profiles: Readonly<Record<FixedProfile, ProfileSnapshot>>;
+  /** Every service whose sidecar is served, in name order. */
+  readonly sidecars: ReadonlyMap<string, SidecarSpec>;
+  /** The view of any profile (a sidecar's is composed on first use); undefined when not served. */
+  view(profile: Profile): ProfileSnapshot | undefined;
 }
 
-/** Formats XOR-combined halves as a version string. */
-export function formatVersion(hi: number, lo: number): string {
-  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+function mix(acc: { hi: number; lo: number }, text: string): void {
+  const salt = createHash('sha256').update(text).digest();
+  acc.hi ^= salt.readInt32BE(0);
+  acc.lo ^= salt.readInt32BE(4);
 }
 
-/** The version of a subset of entries: order-independent, so any replica computes the same. */
-export function versionOf(entries: Iterable<Entry>): string {
-  let hi = 0;
-  let lo = 0;
-  for (const e of entries) {
-    hi ^= e.hi;
-    lo ^= e.lo;
+function profileSnapshot(set: Translation[FixedProfile], before: ProfileSnapshot | undefined): ProfileSnapshot {
+  const types = {} as Record<TypeUrl, TypeSnapshot>;
+  for (const typeUrl of PUSH_ORDER) {
+    const old = before?.[typeUrl];
+    const entries = new Map<string, Entry>();
+    const changed = new Set<string>();
+    let hi = 0;
+    let lo = 0;
+    for (const r of set[typeUrl] as readonly NamedResource[]) {
+      const value = encodeResource(messageName(typeUrl), r.message);
+      const prev = old?.entries.get(r.name);
+      const entry = prev?.value.equals(value) ? prev : makeEntry(typeUrl, r.name, value);
+      if (entry !== prev) changed.add(r.name);
+      entries.set(r.name, entry);
+      hi ^= entry.hi;
+      lo ^= entry.lo;
+    }
+    if (old) for (const name of old.entries.keys()) if (!entries.has(name)) changed.add(name);
+    types[typeUrl] = {
+      version: formatVersion(hi, lo),
+      entries,
+      changed,
+      ...(old !== undefined && { previousVersion: old.version }),
+    };
   }
-  return formatVersion(hi, lo);
-}
-
-const ANY = 'google.protobuf.Any';
-
-function makeEntry(typeUrl: TypeUrl, name: string, value: Buffer): Entry {
-  const digest = createHash('sha256').update(name).update('\0').update(value).digest();
-  const any = encode(ANY, { type_url: typeUrl, value });
-  return {
-    name,
-    hash: digest.subarray(0, 8).toString('hex'),
-    hi: digest.readInt32BE(0),
-    lo: digest.readInt32BE(4),
-    any,
-    messageName: messageName(typeUrl),
-    value,
-  };
+  return types;
 }
 
 /**
@@ -82,43 +90,39 @@ function makeEntry(typeUrl: TypeUrl, name: string, value: Buffer): Entry {
  * that entry object, so streams can tell "unchanged" by identity.
  */
 export function createSnapshot(translation: Translation, previous?: Snapshot): Snapshot {
-  const profiles = {} as Record<Profile, ProfileSnapshot>;
-  let hi = 0;
-  let lo = 0;
-  for (const profile of Object.keys(translation).sort() as Profile[]) {
-    const set = translation[profile];
-    const types = {} as Record<TypeUrl, TypeSnapshot>;
-    for (const typeUrl of PUSH_ORDER) {
-      const before = previous?.profiles[profile]?.[typeUrl]?.entries;
-      const entries = new Map<string, Entry>();
-      const changed = new Set<string>();
-      let thi = 0;
-      let tlo = 0;
-      for (const r of set[typeUrl] as readonly NamedResource[]) {
-        const value = encodeResource(messageName(typeUrl), r.message);
-        const old = before?.get(r.name);
-        const entry = old?.value.equals(value) ? old : makeEntry(typeUrl, r.name, value);
-        if (entry !== old) changed.add(r.name);
-        entries.set(r.name, entry);
-        thi ^= entry.hi;
-        tlo ^= entry.lo;
-      }
-      if (before) for (const name of before.keys()) if (!entries.has(name)) changed.add(name);
-      const previousVersion = previous?.profiles[profile]?.[typeUrl]?.version;
-      types[typeUrl] = {
-        version: formatVersion(thi, tlo),
-        entries,
-        changed,
-        ...(previousVersion !== undefined && { previousVersion }),
-      };
-      // Mix the type into the overall version so equal sets of different types differ.
-      const salt = createHash('sha256')
-        .update(`${profile}\0${typeUrl}\0${formatVersion(thi, tlo)}`)
-        .digest();
-      hi ^= salt.readInt32BE(0);
-      lo ^= salt.readInt32BE(4);
-    }
-    profiles[profile] = types;
+  const profiles = {} as Record<FixedProfile, ProfileSnapshot>;
+  const acc = { hi: 0, lo: 0 };
+  for (const profile of PROFILES) {
+    profiles[profile] = profileSnapshot(translation[profile], previous?.profiles[profile]);
+    // Mix the type into the overall version so equal sets of different types differ.
+    for (const t of PUSH_ORDER) mix(acc, `${profile}\0${t}\0${profiles[profile][t].version}`);
   }
-  return { version: formatVersion(hi, lo), profiles };
+  const sidecars = buildSidecarSpecs(translation.sidecars ?? [], profiles.edge, previous?.sidecars);
+  if (sidecars.size > 0) {
+    // One digest over every sidecar's versions: a hash per sidecar would cost more than the rest.
+    const all = createHash('sha256');
+    for (const s of sidecars.values()) all.update(`${s.service}\0${PUSH_ORDER.map((t) => s.versions[t]).join('\0')}\n`);
+    mix(acc, `sidecars\0${all.digest('hex')}`);
+  }
+  // Only what the next snapshot needs to tell sidecar changes: never the previous snapshot itself,
+  // so snapshots do not chain.
+  const prior =
+    previous && sidecars.size > 0 ? { edge: previous.profiles.edge, sidecars: previous.sidecars } : undefined;
+  const views = new Map<string, ProfileSnapshot>();
+  return {
+    version: formatVersion(acc.hi, acc.lo),
+    profiles,
+    sidecars,
+    view(profile) {
+      if (profile === 'edge' || profile === 'grpc') return profiles[profile];
+      const service = sidecarService(profile);
+      let view = service === undefined ? undefined : views.get(service);
+      if (view || service === undefined) return view;
+      const spec = sidecars.get(service);
+      if (!spec) return undefined;
+      view = composeSidecarView(profiles.edge, spec, prior);
+      views.set(service, view);
+      return view;
+    },
+  };
 }

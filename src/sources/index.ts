@@ -1,3 +1,3 @@
 // Public surface of sources.
 export { type FileSourceOptions, fileSource } from './file-source.ts';
-export type { Source, SourceSink } from './source.ts';
+export type { Source, SourceHealth, SourceSink } from './source.ts';

@@ -8,11 +8,22 @@ export interface SourceSink<T> {
   reject(diagnostics: readonly Diagnostic[]): void;
 }
 
+/** How a source is doing; a degraded source keeps its last good value serving. */
+export interface SourceHealth {
+  readonly healthy: boolean;
+  /** When the current state began (ISO 8601). */
+  readonly since?: string;
+  /** The latest error, safe to show (no credentials). */
+  readonly lastError?: string;
+}
+
 /** A running source of values of T. */
 export interface Source<T> {
   readonly name: string;
   start(sink: SourceSink<T>): void;
   stop(): Promise<void>;
+  /** Health of a source that talks to something remote (Consul); files have none. */
+  status?(): SourceHealth;
   /** Stores new content where the source reads it (file, KV), for `policy apply`; optional. */
   write?(text: string): Promise<void>;
 }

@@ -6,11 +6,11 @@ import { toDuration } from '../config/index.ts';
 import type { Cluster as EnvoyCluster } from '../generated/envoy/config/cluster/v3/Cluster.ts';
 import type { HealthCheck as EnvoyHealthCheck } from '../generated/envoy/config/core/v3/HealthCheck.ts';
 import type { Cluster } from '../model/index.ts';
-import type { Profile } from './resources.ts';
+import type { Flavor } from './resources.ts';
 
 const u32 = (value: number | undefined) => (value === undefined ? undefined : { value });
 
-function circuitBreakers(c: Cluster, profile: Profile): EnvoyCluster['circuit_breakers'] | undefined {
+function circuitBreakers(c: Cluster, profile: Flavor): EnvoyCluster['circuit_breakers'] | undefined {
   const cb = c.circuitBreaker;
   if (!cb && !c.retryBudget) return undefined;
   const threshold =
@@ -74,7 +74,7 @@ function healthChecks(c: Cluster): EnvoyHealthCheck[] | undefined {
 }
 
 /** The resilience fields to merge into a Cluster for `profile`. */
-export function clusterResilience(c: Cluster, profile: Profile): Partial<EnvoyCluster> {
+export function clusterResilience(c: Cluster, profile: Flavor): Partial<EnvoyCluster> {
   const cb = circuitBreakers(c, profile);
   const od = outlierDetection(c);
   const hc = profile === 'edge' ? healthChecks(c) : undefined;

@@ -7,7 +7,7 @@ import type { Cluster } from '../model/index.ts';
 import { pack } from '../protos.ts';
 import { HTTP_PROTOCOL_OPTIONS_TYPE } from '../resource-types.ts';
 import { clusterResilience } from './cluster-resilience.ts';
-import type { Profile } from './resources.ts';
+import type { Flavor } from './resources.ts';
 
 const LB_POLICY = {
   round_robin: 'ROUND_ROBIN',
@@ -18,7 +18,7 @@ const LB_POLICY = {
 } as const;
 
 /** The Envoy Cluster of a model cluster. */
-export function translateCluster(c: Cluster, profile: Profile): EnvoyCluster {
+export function translateCluster(c: Cluster, profile: Flavor): EnvoyCluster {
   const out: EnvoyCluster = {
     name: c.name,
     type: 'EDS',
@@ -28,11 +28,12 @@ export function translateCluster(c: Cluster, profile: Profile): EnvoyCluster {
     ...clusterResilience(c, profile),
   };
   // Proxyless gRPC always speaks HTTP/2 and rejects options it does not know; Envoy needs telling.
-  if (profile === 'edge' && c.protocol !== 'http') {
-    const options: HttpProtocolOptions = { explicit_http_config: { http2_protocol_options: {} } };
-    out.typed_extension_protocol_options = {
-      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': pack(HTTP_PROTOCOL_OPTIONS_TYPE, options),
-    };
-  }
+  if (profile === 'edge' && c.protocol !== 'http') out.typed_extension_protocol_options = http2Upstream();
   return out;
+}
+
+/** Tells Envoy to speak HTTP/2 to a cluster's hosts (http2 and grpc services). */
+export function http2Upstream(): EnvoyCluster['typed_extension_protocol_options'] {
+  const options: HttpProtocolOptions = { explicit_http_config: { http2_protocol_options: {} } };
+  return { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': pack(HTTP_PROTOCOL_OPTIONS_TYPE, options) };
 }

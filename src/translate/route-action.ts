@@ -5,12 +5,12 @@ import { toDuration } from '../config/index.ts';
 import type { RetryPolicy as EnvoyRetryPolicy } from '../generated/envoy/config/route/v3/RetryPolicy.ts';
 import type { RouteAction } from '../generated/envoy/config/route/v3/RouteAction.ts';
 import type { HashPolicy, Route } from '../model/index.ts';
-import type { Profile } from './resources.ts';
+import type { Flavor } from './resources.ts';
 
 // Retry conditions proxyless gRPC understands: gRPC status names only (gRFC A44).
 const GRPC_RETRY_ON = new Set(['cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable']);
 
-function hashPolicies(policies: readonly HashPolicy[], profile: Profile): RouteAction['hash_policy'] {
+function hashPolicies(policies: readonly HashPolicy[], profile: Flavor): RouteAction['hash_policy'] {
   const out: NonNullable<RouteAction['hash_policy']> = [];
   for (const h of policies) {
     if (h.header !== undefined) out.push({ header: { header_name: h.header.toLowerCase() } });
@@ -25,7 +25,7 @@ function hashPolicies(policies: readonly HashPolicy[], profile: Profile): RouteA
   return out;
 }
 
-function retryPolicy(r: Route, profile: Profile): EnvoyRetryPolicy | undefined {
+function retryPolicy(r: Route, profile: Flavor): EnvoyRetryPolicy | undefined {
   if (!r.retries) return undefined;
   const on = profile === 'grpc' ? r.retries.on.filter((c) => GRPC_RETRY_ON.has(c)) : r.retries.on;
   if (on.length === 0) return undefined;
@@ -37,7 +37,7 @@ function retryPolicy(r: Route, profile: Profile): EnvoyRetryPolicy | undefined {
 }
 
 /** The RouteAction of a model route for `profile`. */
-export function routeAction(r: Route, profile: Profile): RouteAction {
+export function routeAction(r: Route, profile: Flavor): RouteAction {
   const d = r.destination;
   const action: RouteAction =
     'cluster' in d

@@ -5,7 +5,7 @@ import type { Route as EnvoyRoute } from '../generated/envoy/config/route/v3/Rou
 import type { RouteConfiguration } from '../generated/envoy/config/route/v3/RouteConfiguration.ts';
 import type { RouteMatch } from '../generated/envoy/config/route/v3/RouteMatch.ts';
 import type { Route, VirtualHost } from '../model/index.ts';
-import type { Profile } from './resources.ts';
+import type { Flavor } from './resources.ts';
 import { routeAction } from './route-action.ts';
 
 function headerMatcher(h: Route['headers'][number]): HeaderMatcher {
@@ -40,7 +40,7 @@ function routeMatch(r: Route): RouteMatch {
   return { ...path, ...(headers.length > 0 ? { headers } : {}) };
 }
 
-function translateRoute(r: Route, profile: Profile): EnvoyRoute {
+function translateRoute(r: Route, profile: Flavor): EnvoyRoute {
   return { name: r.name, match: routeMatch(r), route: routeAction(r, profile) };
 }
 
@@ -48,7 +48,7 @@ function translateRoute(r: Route, profile: Profile): EnvoyRoute {
 export function translateRouteConfiguration(
   name: string,
   hosts: readonly VirtualHost[],
-  profile: Profile,
+  profile: Flavor,
 ): RouteConfiguration {
   return {
     name,

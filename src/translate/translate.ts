@@ -5,19 +5,20 @@ import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../resource-types.ts';
 import { translateCluster } from './clusters.ts';
 import { translateAssignment } from './endpoints.ts';
 import { translateEdgeListener, translateGrpcListener } from './listeners.ts';
-import type { NamedResource, Profile, ResourceSet, Translation } from './resources.ts';
+import type { Flavor, NamedResource, ResourceSet, Translation } from './resources.ts';
 import { translateRouteConfiguration } from './routes.ts';
+import { translateSidecars } from './sidecars.ts';
 
 const sorted = (items: NamedResource[]) => items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-function shared(model: Model, profile: Profile) {
+function shared(model: Model, profile: Flavor) {
   return {
     clusters: sorted(model.clusters.map((c) => ({ name: c.name, message: translateCluster(c, profile) }))),
     endpoints: sorted(model.assignments.map((a) => ({ name: a.clusterName, message: translateAssignment(a) }))),
   };
 }
 
-/** Translates the model into the resources of every profile. */
+/** Translates the model into the resources of every profile (sidecars: what only they hold). */
 export function translate(model: Model): Translation {
   const edgeShared = shared(model, 'edge');
   const edge: ResourceSet = {
@@ -44,5 +45,6 @@ export function translate(model: Model): Translation {
       })),
     ),
   };
-  return { edge, grpc };
+  // Sidecars hold the edge clusters and endpoints too; the snapshot shares them, not translate.
+  return { edge, grpc, sidecars: translateSidecars(model) };
 }

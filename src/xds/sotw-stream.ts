@@ -5,12 +5,12 @@ import { CLUSTER, ENDPOINT, LISTENER, PUSH_ORDER, ROUTE, SHORT_NAME, type TypeUr
 import {
   type Entry,
   type NodeIdentity,
-  nodeProfile,
   type ProfileSnapshot,
   type Published,
+  servedProfile,
   type TypeSnapshot,
+  unservedReason,
 } from '../snapshot/index.ts';
-import type { Profile } from '../translate/resources.ts';
 import type { XdsCallbacks } from './callbacks.ts';
 import { encodeDiscoveryResponse } from './discovery-response.ts';
 import type { NodeStatus, StreamInfo, TypeStatus } from './node-status.ts';
@@ -143,7 +143,9 @@ export class SotwStream {
         this.#reject('the first request on a stream must carry node.id');
         return false;
       }
-      const chosen = nodeProfile(node);
+      // A sidecar of a service the snapshot does not serve is refused now; before the first
+      // snapshot that is not known yet, and #views refuses it once it is.
+      const chosen = servedProfile(node, this.#deps.current()?.snapshot);
       if ('error' in chosen) {
         this.#reject(chosen.error);
         return false;
@@ -152,7 +154,7 @@ export class SotwStream {
         streamId: this.#deps.streamId,
         nodeId: node.id,
         nodeCluster: node.cluster,
-        profile: chosen.profile as Profile,
+        profile: chosen.profile,
         userAgent: `${node.user_agent_name ?? ''}/${node.user_agent_version ?? ''}`,
         peer: this.#deps.peer,
         connectedAt: new Date(this.#deps.now()).toISOString(),
@@ -200,11 +202,25 @@ export class SotwStream {
     for (const t of PUSH_ORDER) this.#respond(t);
   }
 
+  /**
+   * This node's views in `published`. A sidecar's service may be missing (never known, or gone
+   * from the catalog): a node that got nothing yet is refused; one that holds config keeps it,
+   * unchanged, until its service is back (a catalog hiccup must not empty a sidecar).
+   */
+  #views(published: Published): ProfileSnapshot | undefined {
+    const views = published.snapshot.view(this.#info!.profile);
+    if (!views && ![...this.#types.values()].some((s) => s.responded)) {
+      this.#reject(unservedReason(published.snapshot, this.#info!.profile) ?? 'no view for this node');
+    }
+    return views;
+  }
+
   #respond(typeUrl: TypeUrl): void {
     const state = this.#types.get(typeUrl);
     const published = this.#deps.current();
     if (!state || state.awaitingAck || !published || this.#closed) return;
-    const views = published.snapshot.profiles[this.#info!.profile];
+    const views = this.#views(published);
+    if (!views) return;
     const view = views[typeUrl];
     if (state.trySeed(view, this.#deps.now())) return;
     if ((typeUrl === LISTENER || typeUrl === ROUTE) && this.#clustersInFlight(views)) return;
@@ -256,9 +272,8 @@ export class SotwStream {
    * NACKed its latest routes still uses older ones, which may name the clusters (rule 19).
    */
   #routesSettled(): boolean {
-    const published = this.#deps.current();
-    if (!published) return true;
-    const views = published.snapshot.profiles[this.#info!.profile];
+    const views = this.#deps.current()?.snapshot.view(this.#info!.profile);
+    if (!views) return true;
     for (const t of [LISTENER, ROUTE] as const) {
       const s = this.#types.get(t);
       if (!s) continue;

@@ -55,6 +55,7 @@ export class Workspace {
     await ws.#write('gatehouse.yaml', {
       xds: { address: '127.0.0.1:0' },
       admin: { address: '127.0.0.1:0' },
+      authz: { address: '127.0.0.1:0' },
       catalog: { file: 'catalog.yaml' },
       policy: { file: 'policy.yaml' },
       pipeline: { quietPeriod: '20ms', maxDelay: '200ms' },

@@ -1,10 +1,15 @@
 // The shipped Envoy bootstraps parse, convert to a Bootstrap without unknown fields, and pass
-// Envoy's PGV rules; a broken copy is rejected with the field and rule named.
+// Envoy's PGV rules; a broken copy is rejected with the field and rule named. Gatehouse, given the
+// shipped example configuration, serves each bootstrap's node what its comments promise.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { compile } from '../../src/compile.ts';
+import { parseCatalog, parsePolicy } from '../../src/config/index.ts';
 import { decode, encode } from '../../src/protos.ts';
+import { LISTENER } from '../../src/resource-types.ts';
+import { nodeProfile } from '../../src/snapshot/index.ts';
 import { fromEnvoyJson } from '../../src/translate/config-dump.ts';
 import { validateEncoded } from '../../src/translate/validate/index.ts';
 
@@ -18,12 +23,13 @@ const load = (file: string): Obj => parse(readFileSync(path.join(DIR, file), 'ut
 const violations = (json: unknown) => validateEncoded(BOOTSTRAP, encode(BOOTSTRAP, fromEnvoyJson(BOOTSTRAP, json)));
 
 describe.each([
-  ['edge.yaml', { id: 'edge-1', cluster: 'edge', metadata: { 'gatehouse.profile': 'edge' } }],
+  ['edge.yaml', { id: 'edge-1', cluster: 'edge', metadata: { 'gatehouse.profile': 'edge' } }, 9901],
   [
     'sidecar.yaml',
-    { id: 'sidecar-demo', cluster: 'demo', metadata: { 'gatehouse.profile': 'sidecar', 'gatehouse.service': 'demo' } },
+    { id: 'sidecar-web', cluster: 'web', metadata: { 'gatehouse.profile': 'sidecar', 'gatehouse.service': 'web' } },
+    15000,
   ],
-])('envoy/%s', (file, node) => {
+] as const)('envoy/%s', (file, node, adminPort) => {
   const json = load(file);
 
   it('is a valid Bootstrap with no PGV violations', () => {
@@ -38,7 +44,7 @@ describe.each([
       Object.entries(b.node.metadata.fields).map(([k, v]) => [k, (v as Obj).stringValue]),
     );
     expect(metadata).toEqual(node.metadata);
-    expect(b.admin.address.socket_address).toMatchObject({ address: '127.0.0.1', port_value: 9901 });
+    expect(b.admin.address.socket_address).toMatchObject({ address: '127.0.0.1', port_value: adminPort });
     const ads = b.dynamic_resources.ads_config;
     expect(ads).toMatchObject({ api_type: 'GRPC', transport_api_version: 'V3', set_node_on_first_message_only: true });
     expect(ads.grpc_services[0].envoy_grpc.cluster_name).toBe('gatehouse_xds');
@@ -87,5 +93,37 @@ describe.each([
     const broken = structuredClone(json);
     broken.dynamic_resources.ads_config.set_node_on_first_message = true;
     expect(() => violations(broken)).toThrow('dynamic_resources.ads_config.set_node_on_first_message: unknown field');
+  });
+});
+
+describe('the example configuration (config/) serves the shipped bootstraps', () => {
+  const text = (file: string) => readFileSync(path.join(DIR, '..', 'config', file), 'utf8');
+  const catalog = parseCatalog(text('catalog.yaml'));
+  const policy = parsePolicy(text('policy.yaml'));
+  if (!catalog.ok || !policy.ok) throw new Error('config/ is invalid');
+  const snapshot = compile(catalog.value, policy.value).snapshot!;
+  const nodeOf = (file: string) => decode<Obj>(BOOTSTRAP, encode(BOOTSTRAP, fromEnvoyJson(BOOTSTRAP, load(file)))).node;
+  const listeners = (file: string) => {
+    const chosen = nodeProfile(nodeOf(file));
+    if ('error' in chosen) throw new Error(chosen.error);
+    const view = snapshot.view(chosen.profile);
+    return { profile: chosen.profile, listeners: [...(view?.[LISTENER].entries.values() ?? [])] };
+  };
+
+  it('edge.yaml gets the edge listener', () => {
+    expect(listeners('edge.yaml')).toMatchObject({ profile: 'edge', listeners: [{ name: 'edge-http' }] });
+  });
+
+  it("sidecar.yaml gets web's sidecar: inbound on 0.0.0.0:15006, outbound on 127.0.0.1:15001", () => {
+    const got = listeners('sidecar.yaml');
+    expect(got.profile).toBe('sidecar/web');
+    const addresses = got.listeners.map((e) => {
+      const l = decode<Obj>(e.messageName, e.value);
+      return [l.name, l.address.socket_address.address, l.address.socket_address.port_value];
+    });
+    expect(addresses).toEqual([
+      ['sidecar-inbound', '0.0.0.0', 15006],
+      ['sidecar-outbound', '127.0.0.1', 15001],
+    ]);
   });
 });

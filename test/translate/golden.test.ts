@@ -1,15 +1,17 @@
 // Golden tests of translate, per case, profile and resource type. Each case folder holds a
 // catalog.yaml and a policy.yaml; the expected output sits beside them as
-// <profile>/<type>.yaml, shaped like an Envoy config dump. UPDATE_GOLDEN=1 rewrites them
-// (npm run test:update-golden) and prunes outputs no longer produced.
+// <profile>/<type>.yaml, shaped like an Envoy config dump. Profiles: edge, grpc, and
+// sidecar/<service> for every service whose policy declares `sidecar` (every service with
+// instances has a sidecar view; rendering all of them would bury the interesting ones).
+// UPDATE_GOLDEN=1 rewrites them (npm run test:update-golden) and prunes outputs no longer produced.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { compile } from '../../src/compile.ts';
 import { parseCatalog, parsePolicy } from '../../src/config/index.ts';
-import { compile } from '../../src/pipeline.ts';
 import { configDump } from '../../src/snapshot/index.ts';
-import { PROFILES } from '../../src/translate/resources.ts';
+import { PROFILES, type Profile, sidecarProfile } from '../../src/translate/resources.ts';
 
 const ROOT = path.join(import.meta.dirname, 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -19,7 +21,9 @@ function load(dir: string) {
   const catalog = parseCatalog(readFileSync(path.join(dir, 'catalog.yaml'), 'utf8'), 'catalog.yaml');
   const policy = parsePolicy(readFileSync(path.join(dir, 'policy.yaml'), 'utf8'), 'policy.yaml');
   if (!catalog.ok || !policy.ok) throw new Error(`golden input invalid in ${dir}`);
-  return compile(catalog.value, policy.value);
+  const declared = Object.entries(policy.value.services).filter(([, p]) => p.sidecar !== undefined);
+  const profiles: Profile[] = [...PROFILES, ...declared.map(([s]) => sidecarProfile(s)).sort()];
+  return { ...compile(catalog.value, policy.value), profiles };
 }
 
 const cases = readdirSync(ROOT, { withFileTypes: true })
@@ -46,8 +50,8 @@ describe('translate golden files', () => {
         expect(again.snapshot!.version).toBe(compiled.snapshot!.version);
       });
 
-      for (const profile of PROFILES) {
-        const configs = configDump(compiled.snapshot!, profile).configs as Record<string, unknown>[];
+      for (const profile of compiled.profiles) {
+        const configs = (configDump(compiled.snapshot!, profile)?.configs ?? []) as Record<string, unknown>[];
         const wanted = new Set<string>();
         TYPES.forEach((type, i) => {
           const file = path.join(dir, profile, `${type}.yaml`);
@@ -67,6 +71,12 @@ describe('translate golden files', () => {
           if (existsSync(out)) {
             for (const f of readdirSync(out)) if (!wanted.has(path.join(out, f))) rmSync(path.join(out, f));
           }
+        }
+      }
+      const sidecars = path.join(dir, 'sidecar');
+      if (UPDATE && existsSync(sidecars)) {
+        for (const d of readdirSync(sidecars)) {
+          if (!compiled.profiles.includes(sidecarProfile(d))) rmSync(path.join(sidecars, d), { recursive: true });
         }
       }
     });

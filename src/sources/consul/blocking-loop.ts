@@ -59,9 +59,12 @@ export class BlockingLoop<T> {
       await o.bucket.take(signal);
       if (signal.aborted) break;
       const index = this.#index;
-      const blocking = index > 0 ? { index: String(index), wait: `${o.waitMs}ms` } : {};
+      // After a failure the retry does not block: a reply proves Consul is back at once (a blocking
+      // read would keep the source degraded for a whole wait). An unchanged index is then skipped.
+      const block = index > 0 && this.#failures === 0;
+      const blocking = block ? { index: String(index), wait: `${o.waitMs}ms` } : {};
       // Consul adds up to wait/16 of jitter; leave room for it and the transfer.
-      const timeout = index > 0 ? Math.ceil((o.waitMs * 17) / 16) + 5_000 : o.requestTimeoutMs;
+      const timeout = block ? Math.ceil((o.waitMs * 17) / 16) + 5_000 : o.requestTimeoutMs;
       let reply: ConsulReply<T>;
       try {
         reply = await o.client.call<T>((c) => o.read({ ...c, ...blocking }), timeout);

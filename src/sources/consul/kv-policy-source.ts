@@ -5,7 +5,7 @@
 // (sink.reject), so the last good policy keeps serving; a missing key is refused the same way. Consul
 // errors only mark the source degraded (status()), the last policy keeps serving, and the loop retries.
 import { parsePolicy } from '../../config/index.ts';
-import { problem } from '../../errors.ts';
+import { GatehouseError, problem } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { Policy } from '../../model/index.ts';
 import type { Source, SourceSink } from '../source.ts';
@@ -83,6 +83,17 @@ export class ConsulKvPolicySource implements Source<Policy> {
     });
     this.#loop.start();
     this.#log.info({ address: client.address }, 'watching consul kv policy');
+  }
+
+  /** Stores a policy in the KV key (for `policy apply`); the watch then delivers it like any edit. */
+  async write(text: string): Promise<void> {
+    const client = this.#client ?? new ConsulClient(this.#o.connection, 1);
+    try {
+      const ok = await client.consul.kv.set({ key: this.key, value: text });
+      if (ok !== true) throw new GatehouseError('CONSUL_UNAVAILABLE', `consul refused to store ${this.key}`);
+    } finally {
+      if (client !== this.#client) client.close();
+    }
   }
 
   async stop(): Promise<void> {

@@ -3,9 +3,10 @@
 import { type Diagnostic, problem } from '../../errors.ts';
 import { messageName, PUSH_ORDER } from '../../resource-types.ts';
 import { encodeResource } from '../encoded.ts';
-import type { Profile, Translation } from '../resources.ts';
+import { PROFILES, type ResourceSet, sidecarProfile, type Translation } from '../resources.ts';
 import { validateEncoded } from './pgv.ts';
 import { checkReferences } from './references.ts';
+import { checkSidecarReferences } from './sidecar-references.ts';
 
 export { type Violation, validateEncoded, validateMessage } from './pgv.ts';
 export { checkReferences } from './references.ts';
@@ -46,41 +47,55 @@ export class ValidationMemo {
 /** Every PGV violation and broken reference in a translation, as diagnostics. */
 export function validateTranslation(t: Translation, memo: ValidationMemo = new ValidationMemo()): Diagnostic[] {
   const out: Diagnostic[] = [];
-  // Keyed by message object: profiles share some objects (endpoints) on purpose; check them once.
+  // Keyed by message object: profiles share some objects (endpoints, sidecar resources) on
+  // purpose; check them once.
   const checked = new Map<object, Found>();
-  for (const profile of Object.keys(t) as Profile[]) {
-    const set = t[profile];
-    for (const typeUrl of PUSH_ORDER) {
-      const typeName = messageName(typeUrl);
-      const kind = typeName.slice(typeName.lastIndexOf('.') + 1);
-      const names = new Set<string>();
-      for (const r of set[typeUrl] ?? []) {
-        const where = `${profile} ${kind} "${r.name}"`;
-        // Envoy NACKs a response naming one resource twice (xds-protocol.md item 17).
-        if (names.has(r.name)) out.push(problem('RESOURCE_INVALID', where, `duplicate ${kind} name "${r.name}"`));
-        names.add(r.name);
-        const own = (r.message as Record<string, unknown>)[NAME_FIELD[typeName] ?? 'name'];
-        if (own !== r.name) {
-          out.push(
-            problem(
-              'RESOURCE_INVALID',
-              where,
-              `resource name "${r.name}" differs from the message's own name "${String(own ?? '')}"`,
-            ),
-          );
-        }
-        let found = checked.get(r.message);
-        if (!found) {
-          found = check(typeName, `${profile}\0${r.name}`, r.message, memo);
-          checked.set(r.message, found);
-        }
-        for (const v of found) out.push(problem('RESOURCE_INVALID', v.path ? `${where} ${v.path}` : where, v.message));
-      }
-    }
-    out.push(...checkReferences(set, profile));
+  for (const profile of PROFILES) {
+    checkSet(profile, t[profile], checked, memo, out);
+    out.push(...checkReferences(t[profile], profile));
   }
+  for (const s of t.sidecars ?? []) checkSet(sidecarProfile(s.service), s.own, checked, memo, out);
+  // A loop, not push(...): one broken shared resource is reported once per sidecar holding it.
+  for (const d of checkSidecarReferences(t.edge, t.sidecars ?? [])) out.push(d);
   memo.rotate();
   return out;
+}
+
+/** PGV rules, duplicate names and name fields of every resource in `set`. */
+function checkSet(
+  profile: string,
+  set: ResourceSet,
+  checked: Map<object, Found>,
+  memo: ValidationMemo,
+  out: Diagnostic[],
+) {
+  for (const typeUrl of PUSH_ORDER) {
+    const typeName = messageName(typeUrl);
+    const kind = typeName.slice(typeName.lastIndexOf('.') + 1);
+    const names = new Set<string>();
+    for (const r of set[typeUrl] ?? []) {
+      const where = `${profile} ${kind} "${r.name}"`;
+      // Envoy NACKs a response naming one resource twice (xds-protocol.md item 17).
+      if (names.has(r.name)) out.push(problem('RESOURCE_INVALID', where, `duplicate ${kind} name "${r.name}"`));
+      names.add(r.name);
+      const own = (r.message as Record<string, unknown>)[NAME_FIELD[typeName] ?? 'name'];
+      if (own !== r.name) {
+        out.push(
+          problem(
+            'RESOURCE_INVALID',
+            where,
+            `resource name "${r.name}" differs from the message's own name "${String(own ?? '')}"`,
+          ),
+        );
+      }
+      let found = checked.get(r.message);
+      if (!found) {
+        found = check(typeName, `${profile}\0${r.name}`, r.message, memo);
+        checked.set(r.message, found);
+      }
+      for (const v of found) out.push(problem('RESOURCE_INVALID', v.path ? `${where} ${v.path}` : where, v.message));
+    }
+  }
 }
 
 function check(typeName: string, name: string, message: object, memo: ValidationMemo): Found {

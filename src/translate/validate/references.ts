@@ -13,6 +13,19 @@ const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' ? (v as
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+/** A set of names as the checks use it: membership only. */
+interface Names {
+  has(name: string): boolean;
+}
+
+const either = (a: Names, b: Names | undefined): Names => (b ? { has: (n) => a.has(n) || b.has(n) } : a);
+
+/** Names a set may reference without holding them: a sidecar's view adds the edge's clusters. */
+export interface SharedNames {
+  readonly clusters: Names;
+  readonly assignments: Names;
+}
+
 /** The clusters a route action sends to: `cluster` and every `weighted_clusters` entry. */
 function routeTargets(action: Obj): { cluster: string; where: string }[] {
   const out: { cluster: string; where: string }[] = [];
@@ -23,7 +36,7 @@ function routeTargets(action: Obj): { cluster: string; where: string }[] {
   return out;
 }
 
-function checkRoutes(config: Obj, owner: string, at: string, clusters: ReadonlySet<string>, out: Diagnostic[]): void {
+function checkRoutes(config: Obj, owner: string, at: string, clusters: Names, out: Diagnostic[]): void {
   list(config.virtual_hosts).forEach((vh, i) => {
     list(vh.routes).forEach((route, j) => {
       const action = obj(route.route);
@@ -65,12 +78,15 @@ function connectionManagers(listener: Obj): { hcm: Obj; where: string }[] {
   return out;
 }
 
-/** Every broken reference in `set`; `label` (e.g. the profile) starts each path. */
-export function checkReferences(set: ResourceSet, label = ''): Diagnostic[] {
+/**
+ * Every broken reference in `set`; `label` (e.g. the profile) starts each path. `shared` are names
+ * the node also holds from elsewhere (a sidecar view over the edge's clusters and endpoints).
+ */
+export function checkReferences(set: ResourceSet, label = '', shared?: SharedNames): Diagnostic[] {
   const out: Diagnostic[] = [];
   const lead = label ? `${label} ` : '';
-  const clusters = new Set(set[CLUSTER].map((r) => r.name));
-  const assignments = new Set(set[ENDPOINT].map((r) => r.name));
+  const clusters = either(new Set(set[CLUSTER].map((r) => r.name)), shared?.clusters);
+  const assignments = either(new Set(set[ENDPOINT].map((r) => r.name)), shared?.assignments);
   const routeConfigs = new Set(set[ROUTE].map((r) => r.name));
 
   for (const r of set[ROUTE]) {

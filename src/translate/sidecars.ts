@@ -1,0 +1,127 @@
+// The sidecar profile: an inbound listener (0.0.0.0:inboundPort) to the local app, a STATIC
+// cluster for that app (127.0.0.1:appPort; Envoy-only, which sidecars are), and an outbound
+// listener (127.0.0.1:outboundPort) whose routes reach the services the app may call. The upstream
+// clusters and endpoints are the edge profile's, shared rather than copied (see SidecarSet).
+//
+// Cost stays O(1) per service: resources are interned by what they depend on (ports, protocol),
+// so a thousand sidecars on the default ports hold the same few message objects, and every
+// sidecar without an upstream list shares one outbound RouteConfiguration.
+import type { Cluster as EnvoyCluster } from '../generated/envoy/config/cluster/v3/Cluster.ts';
+import type { Listener } from '../generated/envoy/config/listener/v3/Listener.ts';
+import type { HttpConnectionManager } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
+import type { Model, Sidecar, VirtualHost } from '../model/index.ts';
+import { names } from '../model/index.ts';
+import { pack } from '../protos.ts';
+import { CLUSTER, ENDPOINT, HCM_TYPE, LISTENER, ROUTE } from '../resource-types.ts';
+import { http2Upstream } from './clusters.ts';
+import { httpFilters } from './http-filters.ts';
+import type { NamedResource, SidecarSet } from './resources.ts';
+import { translateRouteConfiguration } from './routes.ts';
+
+const { SIDECAR_INBOUND, SIDECAR_OUTBOUND, localAppClusterName } = names;
+
+function hcmFilter(hcm: HttpConnectionManager): NonNullable<Listener['filter_chains']>[number] {
+  return { filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: pack(HCM_TYPE, hcm) }] };
+}
+
+/** Traffic to the app: every request on the inbound port goes to the local app cluster. */
+function inboundListener(inboundPort: number, appPort: number): Listener {
+  const cluster = localAppClusterName(appPort);
+  const hcm: HttpConnectionManager = {
+    stat_prefix: 'inbound',
+    codec_type: 'AUTO',
+    // Inline: the route never changes apart from the port, so it needs no RDS round trip.
+    route_config: {
+      name: SIDECAR_INBOUND,
+      virtual_hosts: [
+        {
+          name: 'local-app',
+          domains: ['*'],
+          routes: [{ name: 'local-app', match: { prefix: '/' }, route: { cluster } }],
+        },
+      ],
+    },
+    http_filters: httpFilters(),
+  };
+  return {
+    name: SIDECAR_INBOUND,
+    address: { socket_address: { address: '0.0.0.0', port_value: inboundPort } },
+    filter_chains: [hcmFilter(hcm)],
+  };
+}
+
+/** The app's outgoing calls: loopback only, routed by Host over RDS. */
+function outboundListener(outboundPort: number): Listener {
+  const hcm: HttpConnectionManager = {
+    stat_prefix: 'outbound',
+    codec_type: 'AUTO',
+    rds: { config_source: { ads: {}, resource_api_version: 'V3' }, route_config_name: SIDECAR_OUTBOUND },
+    http_filters: httpFilters(),
+  };
+  return {
+    name: SIDECAR_OUTBOUND,
+    address: { socket_address: { address: '127.0.0.1', port_value: outboundPort } },
+    filter_chains: [hcmFilter(hcm)],
+  };
+}
+
+/** The local app, at a fixed loopback address: STATIC, so it needs no EDS. */
+function localAppCluster(s: Sidecar): EnvoyCluster {
+  const name = localAppClusterName(s.appPort);
+  return {
+    name,
+    type: 'STATIC',
+    connect_timeout: { seconds: 1, nanos: 0 },
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [
+        {
+          lb_endpoints: [
+            { endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: s.appPort } } } },
+          ],
+        },
+      ],
+    },
+    ...(s.appProtocol !== 'http' && { typed_extension_protocol_options: http2Upstream() }),
+  };
+}
+
+/** Memoises one NamedResource per key (what it depends on), built from the first sidecar asking. */
+function interned(make: (s: Sidecar) => NamedResource): (key: string, s: Sidecar) => NamedResource {
+  const made = new Map<string, NamedResource>();
+  return (key, s) => {
+    let r = made.get(key);
+    if (!r) {
+      r = make(s);
+      made.set(key, r);
+    }
+    return r;
+  };
+}
+
+/** The sidecar resources of every service in `model.sidecars`. */
+export function translateSidecars(model: Model): SidecarSet[] {
+  const cluster = interned((s) => ({ name: localAppClusterName(s.appPort), message: localAppCluster(s) }));
+  const inbound = interned((s) => ({ name: SIDECAR_INBOUND, message: inboundListener(s.inboundPort, s.appPort) }));
+  const outbound = interned((s) => ({ name: SIDECAR_OUTBOUND, message: outboundListener(s.outboundPort) }));
+  let hostOf: Map<string, VirtualHost> | undefined;
+  const routes = interned((s) => {
+    let hosts = model.sidecarHosts;
+    if (s.upstreams) {
+      hostOf ??= new Map(model.sidecarHosts.map((h) => [h.name, h]));
+      hosts = s.upstreams.services.map((u) => hostOf!.get(u)).filter((h): h is VirtualHost => h !== undefined);
+    }
+    return { name: SIDECAR_OUTBOUND, message: translateRouteConfiguration(SIDECAR_OUTBOUND, hosts, 'edge') };
+  });
+  return model.sidecars.map((s) => ({
+    service: s.service,
+    ...(s.upstreams && { clusters: s.upstreams.clusters }),
+    own: {
+      [CLUSTER]: [cluster(`${s.appPort},${s.appProtocol}`, s)],
+      [ENDPOINT]: [],
+      [LISTENER]: [inbound(`${s.inboundPort},${s.appPort}`, s), outbound(`${s.outboundPort}`, s)],
+      // Every sidecar without an upstream list shares the key "*", so one RouteConfiguration.
+      [ROUTE]: [routes(s.upstreams ? `=${s.service}` : '*', s)],
+    },
+  }));
+}
