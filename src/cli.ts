@@ -81,7 +81,15 @@ async function main(argv: string[]): Promise<void> {
     const policy = policyText.ok ? parsePolicy(policyText.value, p.file) : policyText;
     const problems = [...(catalog.ok ? [] : catalog.diagnostics), ...(policy.ok ? [] : policy.diagnostics)];
     if (!catalog.ok || !policy.ok) fail('invalid input:', problems);
-    const compiled = compile(catalog.value, policy.value);
+    const a = settings.value.authz;
+    const dial = a.advertise ?? a.address;
+    const compiled = compile(catalog.value, policy.value, {
+      authz: {
+        host: dial.slice(0, dial.lastIndexOf(':')),
+        port: Number(dial.slice(dial.lastIndexOf(':') + 1)),
+        timeoutMs: a.timeout,
+      },
+    });
     if (!compiled.snapshot) fail('invalid input:', compiled.diagnostics);
     if (compiled.diagnostics.length) process.stderr.write(`${formatDiagnostics(compiled.diagnostics)}\n`);
     const dump = configDump(compiled.snapshot, node);

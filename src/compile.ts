@@ -4,7 +4,7 @@
 import type { CompiledAuthPolicy } from './authz/index.ts';
 import { compileAuthPolicy } from './authz/index.ts';
 import { type Diagnostic, hasErrors } from './errors.ts';
-import { build, type Catalog, type Model, type Policy } from './model/index.ts';
+import { build, type Catalog, type Model, names, type Policy } from './model/index.ts';
 import { policyVersion } from './policy/index.ts';
 import { createSnapshot, type Snapshot } from './snapshot/index.ts';
 import type { Translation } from './translate/resources.ts';
@@ -28,6 +28,8 @@ export interface CompileOptions {
   readonly previous?: Snapshot | undefined;
   /** Validation results of the last build, reused for unchanged resources. */
   readonly memo?: ValidationMemo | undefined;
+  /** Where Envoys reach the Check service (host, port, timeout); turns ext_authz on with an auth section. */
+  readonly authz?: { readonly host: string; readonly port: number; readonly timeoutMs: number } | undefined;
 }
 
 /** Every edge route name, for the auth section's cross-references and per-route decisions. */
@@ -38,8 +40,9 @@ function edgeRouteNames(model: Model): string[] {
 /** Compiles one (catalog, policy) pair, stopping at the first stage with errors. */
 export function compile(catalog: Catalog, policy: Policy, opts: CompileOptions = {}): Compiled {
   const version = policyVersion(policy);
-  const built = build(catalog, policy);
-  const auth = compileAuthPolicy(policy.auth, edgeRouteNames(built.model));
+  const built = build(catalog, policy, { authz: opts.authz && { ...opts.authz, policyVersion: version } });
+  // The catch-all route closing every edge host is decided like any route (auth defaults apply).
+  const auth = compileAuthPolicy(policy.auth, [...edgeRouteNames(built.model), names.CATCH_ALL_ROUTE]);
   const early = [...built.diagnostics, ...auth.diagnostics];
   if (hasErrors(early) || !auth.compiled) return { diagnostics: early, policyVersion: version };
   const translation = translate(built.model);

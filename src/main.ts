@@ -45,6 +45,7 @@ export async function startGatehouse(settings: Settings, opts: StartOptions = {}
   const metrics = createMetrics();
   const holder = new SnapshotHolder();
   const sources = opts.catalog && opts.policy ? undefined : selectSources(settings, log);
+  let authzTarget: { host: string; port: number; timeoutMs: number } | undefined;
   const pipeline = new Pipeline({
     catalog: opts.catalog ?? sources!.catalog,
     policy: opts.policy ?? sources!.policy,
@@ -53,11 +54,15 @@ export async function startGatehouse(settings: Settings, opts: StartOptions = {}
     quietPeriodMs: settings.pipeline.quietPeriod,
     maxDelayMs: settings.pipeline.maxDelay,
     hooks: metrics.pipeline,
+    authz: () => authzTarget,
   });
   const ads = new AdsService({ source: holder, log: log.child({ module: 'xds' }), callbacks: metrics.xds });
 
   const authz = new AuthzService({ source: pipeline, log: log.child({ module: 'authz' }), registry: metrics.registry });
   const authzServer = await startAuthzServer(authz, settings.authz.address);
+  // Envoys dial the advertised address when set, else the one bound (its port resolved if 0).
+  const dial = splitHostPort(settings.authz.advertise ?? authzServer.address);
+  authzTarget = { host: dial.host, port: dial.port, timeoutMs: settings.authz.timeout };
 
   const grpcServer = new grpc.Server({
     'grpc.max_send_message_length': 64 * 1024 * 1024,

@@ -30,6 +30,8 @@ export interface PipelineOptions {
   readonly maxDelayMs: number;
   readonly hooks?: PipelineHooks;
   readonly now?: () => number;
+  /** Where Envoys reach the Check service (read at each build; undefined until it listens). */
+  readonly authz?: () => { readonly host: string; readonly port: number; readonly timeoutMs: number } | undefined;
   /** How many published policy versions to keep for rollback (default 20). */
   readonly historyLimit?: number;
 }
@@ -132,7 +134,10 @@ export class Pipeline implements AuthzPolicySource {
     if (this.#catalog === undefined) {
       return { ok: false, diagnostics: [problem('MODEL_INVALID', 'catalog', 'the catalog has not synced yet')] };
     }
-    const compiled = compile(this.#catalog, parsed.value, { previous: this.#o.holder.current()?.snapshot });
+    const compiled = compile(this.#catalog, parsed.value, {
+      previous: this.#o.holder.current()?.snapshot,
+      authz: this.#o.authz?.(),
+    });
     if (!compiled.snapshot) return { ok: false, diagnostics: compiled.diagnostics };
     return {
       ok: true,
@@ -239,7 +244,7 @@ export class Pipeline implements AuthzPolicySource {
     const previous = this.#o.holder.current()?.snapshot;
     let result: Compiled;
     try {
-      result = compile(this.#catalog!, this.#policy!, { previous, memo: this.#memo });
+      result = compile(this.#catalog!, this.#policy!, { previous, memo: this.#memo, authz: this.#o.authz?.() });
     } catch (err) {
       // A bug, not bad input: report it as a failed build and keep serving.
       this.#o.log.error({ err }, 'build crashed; keeping the last good snapshot');

@@ -1,6 +1,7 @@
 // build(catalog, policy) -> { model, diagnostics }. Pure: no I/O, no clock, sorted output, and bad
 // input becomes a diagnostic instead of an exception.
 import { type Diagnostic, warning } from '../errors.ts';
+import { type AuthTarget, edgeAuth, markChecked } from './build-auth.ts';
 import { buildClusters } from './build-clusters.ts';
 import { buildGrpcTargets, buildRoutes, groupVirtualHosts, metadataRoutes } from './build-routes.ts';
 import { buildSidecarHosts, buildSidecars } from './build-sidecars.ts';
@@ -16,8 +17,14 @@ export interface BuildResult {
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Inputs of a build beyond catalog and policy. */
+export interface BuildOptions {
+  /** Where the edge reaches the Check service; with an auth section, turns ext_authz on. */
+  readonly authz?: AuthTarget | undefined;
+}
+
 /** Builds the model from the latest catalog and policy. */
-export function build(catalog: Catalog, policy: Policy): BuildResult {
+export function build(catalog: Catalog, policy: Policy, options: BuildOptions = {}): BuildResult {
   const diagnostics: Diagnostic[] = [];
   const serviceNames = [...new Set([...Object.keys(catalog.services), ...Object.keys(policy.services)])].sort(compare);
   for (const name of Object.keys(policy.services)) {
@@ -36,7 +43,8 @@ export function build(catalog: Catalog, policy: Policy): BuildResult {
   );
   const set = buildClusters(catalog, policy, serviceNames, defaults, diagnostics);
   const policyRoutes = buildRoutes(policy, set, diagnostics);
-  const routes = [...policyRoutes, ...metadataRoutes(defaults, policyRoutes, policy)];
+  const routes = markChecked([...policyRoutes, ...metadataRoutes(defaults, policyRoutes, policy)], policy);
+  const auth = edgeAuth(policy, options.authz);
   const grpcTargets = buildGrpcTargets(serviceNames, routes, policy);
   const sidecarHosts = buildSidecarHosts(grpcTargets);
   return {
@@ -53,6 +61,7 @@ export function build(catalog: Catalog, policy: Policy): BuildResult {
       grpcTargets,
       sidecars: buildSidecars(catalog, policy, serviceNames, set.clusters, sidecarHosts, diagnostics),
       sidecarHosts,
+      ...(auth && { edgeAuth: auth }),
     },
     diagnostics,
   };

@@ -1,4 +1,6 @@
 // Public surface of the model.
-export { type BuildResult, build } from './build.ts';
+
+export { type BuildOptions, type BuildResult, build } from './build.ts';
+export type { AuthTarget } from './build-auth.ts';
 export * as names from './names.ts';
 export type * from './types.ts';

@@ -8,7 +8,7 @@ import type { ExtAuthz } from '../generated/envoy/extensions/filters/http/ext_au
 import type { ExtAuthzPerRoute } from '../generated/envoy/extensions/filters/http/ext_authz/v3/ExtAuthzPerRoute.ts';
 import type { HttpFilter } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpFilter.ts';
 import type { HttpProtocolOptions } from '../generated/envoy/extensions/upstreams/http/v3/HttpProtocolOptions.ts';
-import type { EdgeAuth, Route } from '../model/index.ts';
+import type { EdgeAuth } from '../model/index.ts';
 import { names } from '../model/index.ts';
 import { type AnyMessage, pack } from '../protos.ts';
 import { HTTP_PROTOCOL_OPTIONS_TYPE } from '../resource-types.ts';
@@ -39,12 +39,12 @@ export function extAuthzFilter(a: EdgeAuth): HttpFilter {
 }
 
 /** Per-route ext_authz settings: disabled for `auth: none`, else the route's policy key and version. */
-export function extAuthzPerRoute(r: Route, a: EdgeAuth): Record<string, AnyMessage> {
-  const perRoute: ExtAuthzPerRoute = r.authChecked
+export function extAuthzPerRoute(policyKey: string, checked: boolean, a: EdgeAuth): Record<string, AnyMessage> {
+  const perRoute: ExtAuthzPerRoute = checked
     ? {
         check_settings: {
           context_extensions: {
-            [names.POLICY_KEY_EXTENSION]: r.policyKey,
+            [names.POLICY_KEY_EXTENSION]: policyKey,
             [names.POLICY_VERSION_EXTENSION]: a.policyVersion,
           },
         },

@@ -2,7 +2,7 @@
 // proxyless gRPC clients (`xds:///<service>`).
 import type { Listener } from '../generated/envoy/config/listener/v3/Listener.ts';
 import type { HttpConnectionManager } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
-import type { GrpcTarget, HttpListener } from '../model/index.ts';
+import type { EdgeAuth, GrpcTarget, HttpListener } from '../model/index.ts';
 import { pack } from '../protos.ts';
 import { HCM_TYPE } from '../resource-types.ts';
 import { httpFilters } from './http-filters.ts';
@@ -12,13 +12,13 @@ function rds(routeConfigName: string): HttpConnectionManager['rds'] {
 }
 
 /** The edge listener: one HTTP connection manager that fetches its routes over RDS. */
-export function translateEdgeListener(l: HttpListener): Listener {
+export function translateEdgeListener(l: HttpListener, auth?: EdgeAuth): Listener {
   const hcm: HttpConnectionManager = {
     stat_prefix: 'edge_http',
     codec_type: 'AUTO',
     rds: rds(l.routeConfigName),
-    http_filters: httpFilters(),
-    // Route and (later) authorize on the same, normalised path.
+    http_filters: httpFilters(auth),
+    // Route and authorize on the same, normalised path.
     normalize_path: { value: true },
     merge_slashes: true,
     path_with_escaped_slashes_action: 'UNESCAPE_AND_REDIRECT',

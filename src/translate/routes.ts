@@ -4,7 +4,8 @@ import type { HeaderMatcher } from '../generated/envoy/config/route/v3/HeaderMat
 import type { Route as EnvoyRoute } from '../generated/envoy/config/route/v3/Route.ts';
 import type { RouteConfiguration } from '../generated/envoy/config/route/v3/RouteConfiguration.ts';
 import type { RouteMatch } from '../generated/envoy/config/route/v3/RouteMatch.ts';
-import type { Route, VirtualHost } from '../model/index.ts';
+import { type EdgeAuth, names, type Route, type VirtualHost } from '../model/index.ts';
+import { extAuthzPerRoute } from './ext-authz.ts';
 import type { Flavor } from './resources.ts';
 import { routeAction } from './route-action.ts';
 
@@ -49,13 +50,46 @@ export function translateRouteConfiguration(
   name: string,
   hosts: readonly VirtualHost[],
   profile: Flavor,
+  auth?: EdgeAuth,
 ): RouteConfiguration {
+  if (auth) return withAuth(name, hosts, auth);
   return {
     name,
     virtual_hosts: hosts.map((h) => ({
       name: h.name,
       domains: [...h.domains],
       routes: h.routes.map((r) => translateRoute(r, profile)),
+    })),
+  };
+}
+
+/**
+ * The edge routes when auth is on: each route carries its ext_authz settings, and every host ends
+ * with a catch-all (404) that is checked too, plus a catch-all host when none matches "*", so no
+ * request reaches Envoy's "no route" path without a Check (authz.md c.3).
+ */
+function withAuth(name: string, hosts: readonly VirtualHost[], auth: EdgeAuth): RouteConfiguration {
+  const closing: EnvoyRoute = {
+    name: names.CATCH_ALL_ROUTE,
+    match: { prefix: '/' },
+    direct_response: { status: 404 },
+    typed_per_filter_config: extAuthzPerRoute(names.routePolicyKey(names.CATCH_ALL_ROUTE), true, auth),
+  };
+  const all = hosts.some((h) => h.domains.includes('*'))
+    ? hosts
+    : [...hosts, { name: 'catch-all', domains: ['*'], routes: [] }];
+  return {
+    name,
+    virtual_hosts: all.map((h) => ({
+      name: h.name,
+      domains: [...h.domains],
+      routes: [
+        ...h.routes.map((r) => ({
+          ...translateRoute(r, 'edge'),
+          typed_per_filter_config: extAuthzPerRoute(r.policyKey, r.authChecked === true, auth),
+        })),
+        closing,
+      ],
     })),
   };
 }

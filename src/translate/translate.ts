@@ -1,9 +1,10 @@
 // translate(model) -> resources per profile. Pure and deterministic: the same model gives
 // byte-identical resources, every list sorted by name.
-import type { Model } from '../model/index.ts';
+import { type Model, names } from '../model/index.ts';
 import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../resource-types.ts';
 import { translateCluster } from './clusters.ts';
 import { translateAssignment } from './endpoints.ts';
+import { authzCluster } from './ext-authz.ts';
 import { translateEdgeListener, translateGrpcListener } from './listeners.ts';
 import type { Flavor, NamedResource, ResourceSet, Translation } from './resources.ts';
 import { translateRouteConfiguration } from './routes.ts';
@@ -21,14 +22,18 @@ function shared(model: Model, profile: Flavor) {
 /** Translates the model into the resources of every profile (sidecars: what only they hold). */
 export function translate(model: Model): Translation {
   const edgeShared = shared(model, 'edge');
+  const auth = model.edgeAuth;
   const edge: ResourceSet = {
-    [CLUSTER]: edgeShared.clusters,
+    // The ext_authz cluster is the edge's own (proxyless clients cannot call ext_authz).
+    [CLUSTER]: auth
+      ? sorted([...edgeShared.clusters, { name: names.AUTHZ_CLUSTER, message: authzCluster(auth) }])
+      : edgeShared.clusters,
     [ENDPOINT]: edgeShared.endpoints,
-    [LISTENER]: [{ name: model.edgeListener.name, message: translateEdgeListener(model.edgeListener) }],
+    [LISTENER]: [{ name: model.edgeListener.name, message: translateEdgeListener(model.edgeListener, auth) }],
     [ROUTE]: [
       {
         name: model.edgeListener.routeConfigName,
-        message: translateRouteConfiguration(model.edgeListener.routeConfigName, model.edgeVirtualHosts, 'edge'),
+        message: translateRouteConfiguration(model.edgeListener.routeConfigName, model.edgeVirtualHosts, 'edge', auth),
       },
     ],
   };

@@ -23,7 +23,9 @@ function load(dir: string) {
   if (!catalog.ok || !policy.ok) throw new Error(`golden input invalid in ${dir}`);
   const declared = Object.entries(policy.value.services).filter(([, p]) => p.sidecar !== undefined);
   const profiles: Profile[] = [...PROFILES, ...declared.map(([s]) => sidecarProfile(s)).sort()];
-  return { ...compile(catalog.value, policy.value), profiles };
+  // A fixed Check-service address, so cases with an auth section render ext_authz deterministically.
+  const authz = { host: '127.0.0.1', port: 18001, timeoutMs: 250 };
+  return { ...compile(catalog.value, policy.value, { authz }), profiles };
 }
 
 const cases = readdirSync(ROOT, { withFileTypes: true })
