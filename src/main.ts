@@ -52,6 +52,7 @@ export async function startGatehouse(settings: Settings, opts: StartOptions = {}
     holder,
     log: log.child({ module: 'pipeline' }),
     quietPeriodMs: settings.pipeline.quietPeriod,
+    endpointQuietPeriodMs: settings.pipeline.endpointQuietPeriod,
     maxDelayMs: settings.pipeline.maxDelay,
     hooks: metrics.pipeline,
     authz: () => authzTarget,

@@ -27,6 +27,8 @@ export interface PipelineOptions {
   readonly holder: SnapshotHolder;
   readonly log: Logger;
   readonly quietPeriodMs: number;
+  /** Quiet period of the fast lane: catalog-only changes (endpoints, health). Default: quietPeriodMs. */
+  readonly endpointQuietPeriodMs?: number;
   readonly maxDelayMs: number;
   readonly hooks?: PipelineHooks;
   readonly now?: () => number;
@@ -63,6 +65,8 @@ export class Pipeline implements AuthzPolicySource {
   #policy: Policy | undefined;
   #timer: NodeJS.Timeout | undefined;
   #firstPendingAt: number | undefined;
+  /** Whether the pending build includes a policy change (the slow lane). */
+  #policyPending = false;
   #problems: readonly Diagnostic[] = [];
   #sourceProblems = new Map<string, readonly Diagnostic[]>();
   #warnings: readonly Diagnostic[] = [];
@@ -218,7 +222,7 @@ export class Pipeline implements AuthzPolicySource {
       update: (value: T) => {
         assign(value);
         this.#sourceProblems.delete(name);
-        this.#schedule();
+        this.#schedule(name === 'catalog' ? 'catalog' : 'policy');
       },
       reject: (diagnostics: readonly Diagnostic[]) => {
         this.#sourceProblems.set(name, diagnostics);
@@ -228,18 +232,27 @@ export class Pipeline implements AuthzPolicySource {
     };
   }
 
-  #schedule(): void {
+  /**
+   * Two lanes: a catalog-only change (endpoints, health) waits the short endpoint quiet period;
+   * anything with a policy change waits the full one. Both are bounded by the maximum delay.
+   */
+  #schedule(lane: 'catalog' | 'policy' = 'policy'): void {
+    if (lane === 'policy') this.#policyPending = true;
     if (this.#catalog === undefined || this.#policy === undefined) return;
     const now = this.#now();
     this.#firstPendingAt ??= now;
     const deadline = this.#firstPendingAt + this.#o.maxDelayMs;
-    const at = Math.min(now + this.#o.quietPeriodMs, deadline);
+    const quiet = this.#policyPending
+      ? this.#o.quietPeriodMs
+      : (this.#o.endpointQuietPeriodMs ?? this.#o.quietPeriodMs);
+    const at = Math.min(now + quiet, deadline);
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#run(), Math.max(0, at - now));
   }
 
   #run(): void {
     this.#firstPendingAt = undefined;
+    this.#policyPending = false;
     const started = performance.now();
     const previous = this.#o.holder.current()?.snapshot;
     let result: Compiled;

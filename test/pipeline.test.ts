@@ -1,5 +1,5 @@
 // The build loop: waits for every source, debounces, keeps the last good snapshot on failure.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCatalog, parsePolicy } from '../src/config/index.ts';
 import { problem } from '../src/errors.ts';
 import { createLogger } from '../src/log.ts';
@@ -42,7 +42,7 @@ describe('pipeline', () => {
     await pipeline?.stop();
   });
 
-  function setup(quietPeriodMs = 5, maxDelayMs = 50) {
+  function setup(quietPeriodMs = 5, maxDelayMs = 50, endpointQuietPeriodMs?: number) {
     const c = manual<Catalog>('catalog');
     const p = manual<Policy>('policy');
     const holder = new SnapshotHolder();
@@ -53,6 +53,7 @@ describe('pipeline', () => {
       log: createLogger('silent'),
       quietPeriodMs,
       maxDelayMs,
+      ...(endpointQuietPeriodMs !== undefined && { endpointQuietPeriodMs }),
     });
     pipeline.start();
     return { c, p, holder, pipeline };
@@ -133,5 +134,29 @@ describe('pipeline', () => {
     c.emit(catalog(80));
     await again;
     expect(holder.current()).toBe(first);
+  });
+
+  it('two lanes: catalog-only changes wait the short quiet period, policy changes the long one', () => {
+    vi.useFakeTimers();
+    try {
+      const { c, p, pipeline } = setup(1000, 5000, 5);
+      c.emit(catalog(80));
+      p.emit(policy());
+      vi.advanceTimersByTime(999);
+      expect(pipeline.builds).toBe(0); // a policy arrived: the slow lane
+      vi.advanceTimersByTime(1);
+      expect(pipeline.builds).toBe(1);
+      c.emit(catalog(81)); // endpoints only: the fast lane
+      vi.advanceTimersByTime(5);
+      expect(pipeline.builds).toBe(2);
+      p.emit(policy('routes: [{ name: web2, service: web, match: { prefix: / } }]'));
+      c.emit(catalog(82)); // a policy change is pending: the catalog change waits with it
+      vi.advanceTimersByTime(5);
+      expect(pipeline.builds).toBe(2);
+      vi.advanceTimersByTime(995);
+      expect(pipeline.builds).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -48,9 +48,11 @@ export const settingsFile = z.strictObject({
   pipeline: z
     .strictObject({
       quietPeriod: durationMs.default(100),
+      /** The fast lane: catalog-only changes (endpoints, health) wait only this long. */
+      endpointQuietPeriod: durationMs.default(20),
       maxDelay: durationMs.default(1000),
     })
-    .default({ quietPeriod: 100, maxDelay: 1000 }),
+    .default({ quietPeriod: 100, endpointQuietPeriod: 20, maxDelay: 1000 }),
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
     .default({ level: 'info' }),

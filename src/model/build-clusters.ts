@@ -21,6 +21,23 @@ interface Placed {
   readonly priority: number;
 }
 
+/** One service's part of the cluster stage. */
+interface ServiceClusters {
+  readonly clusters: readonly Cluster[];
+  readonly assignments: readonly Assignment[];
+  readonly subsets: ReadonlySet<string>;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+// The fast lane for endpoint churn. Catalog entries are frozen and sources keep the same object for
+// a service whose data did not change (the Consul source re-reads only changed services), so a
+// service's clusters and assignments are reused by identity: a rebuild after one health flip
+// allocates one service's worth of model, and translate/encode/validate then reuse theirs too.
+const memo = new WeakMap<
+  object,
+  { policy: ServicePolicy | undefined; datacenter: string | undefined; result: ServiceClusters }
+>();
+
 /** Builds every cluster and assignment, reporting duplicate instances and empty subsets. */
 export function buildClusters(
   catalog: Catalog,
@@ -31,36 +48,58 @@ export function buildClusters(
 ): ClusterSet {
   const clusters: Cluster[] = [];
   const assignments: Assignment[] = [];
-  const subsets = new Map<string, Set<string>>();
+  const subsets = new Map<string, ReadonlySet<string>>();
   for (const service of serviceNames) {
+    const entry = catalog.services[service];
     const p = policy.services[service];
-    const placed = place(service, catalog, p, diagnostics);
-    const d = defaults.get(service) ?? {};
-    clusters.push(cluster(service, undefined, p, d));
-    assignments.push(assignment(clusterName(service), placed));
-    const names = Object.keys(p?.subsets ?? {}).sort(compare);
-    subsets.set(service, new Set(names));
-    for (const name of names) {
-      const want = p!.subsets[name]!;
-      const members = placed.filter(
-        ({ inst }) =>
-          want.tags.every((t) => inst.tags.includes(t)) &&
-          Object.entries(want.metadata).every(([k, v]) => inst.metadata[k] === v),
-      );
-      if (members.length === 0 && placed.length > 0) {
-        diagnostics.push(
-          warning(
-            'MODEL_INVALID',
-            `policy.services.${service}.subsets.${name}`,
-            `subset "${name}" of "${service}" matches no instance`,
-          ),
-        );
-      }
-      clusters.push(cluster(service, name, p, d));
-      assignments.push(assignment(clusterName(service, name), members));
+    const hit = entry ? memo.get(entry) : undefined;
+    let r: ServiceClusters;
+    if (hit && hit.policy === p && hit.datacenter === catalog.datacenter) r = hit.result;
+    else {
+      r = serviceClusters(service, catalog, p, defaults.get(service) ?? {});
+      if (entry) memo.set(entry, { policy: p, datacenter: catalog.datacenter, result: r });
     }
+    clusters.push(...r.clusters);
+    assignments.push(...r.assignments);
+    subsets.set(service, r.subsets);
+    diagnostics.push(...r.diagnostics);
   }
   return { clusters, assignments, subsets };
+}
+
+function serviceClusters(
+  service: string,
+  catalog: Catalog,
+  p: ServicePolicy | undefined,
+  d: ServiceDefaults,
+): ServiceClusters {
+  const diagnostics: Diagnostic[] = [];
+  const clusters: Cluster[] = [];
+  const assignments: Assignment[] = [];
+  const placed = place(service, catalog, p, diagnostics);
+  clusters.push(cluster(service, undefined, p, d));
+  assignments.push(assignment(clusterName(service), placed));
+  const names = Object.keys(p?.subsets ?? {}).sort(compare);
+  for (const name of names) {
+    const want = p!.subsets[name]!;
+    const members = placed.filter(
+      ({ inst }) =>
+        want.tags.every((t) => inst.tags.includes(t)) &&
+        Object.entries(want.metadata).every(([k, v]) => inst.metadata[k] === v),
+    );
+    if (members.length === 0 && placed.length > 0) {
+      diagnostics.push(
+        warning(
+          'MODEL_INVALID',
+          `policy.services.${service}.subsets.${name}`,
+          `subset "${name}" of "${service}" matches no instance`,
+        ),
+      );
+    }
+    clusters.push(cluster(service, name, p, d));
+    assignments.push(assignment(clusterName(service, name), members));
+  }
+  return { clusters, assignments, subsets: new Set(names), diagnostics };
 }
 
 function cluster(

@@ -12,10 +12,35 @@ import { translateSidecars } from './sidecars.ts';
 
 const sorted = (items: NamedResource[]) => items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
+// Model clusters and assignments reused by identity (the model's fast lane for endpoint churn)
+// get the very same message objects back, so encoding, validation and snapshot entries are reused
+// too. Translation stays a pure function: same input object, same output.
+const clusterMemo = new WeakMap<object, Partial<Record<Flavor, object>>>();
+const assignmentMemo = new WeakMap<object, object>();
+
+function memoCluster(c: Model['clusters'][number], flavor: Flavor): object {
+  let byFlavor = clusterMemo.get(c);
+  if (!byFlavor) {
+    byFlavor = {};
+    clusterMemo.set(c, byFlavor);
+  }
+  byFlavor[flavor] ??= translateCluster(c, flavor);
+  return byFlavor[flavor];
+}
+
+function memoAssignment(a: Model['assignments'][number]): object {
+  let m = assignmentMemo.get(a);
+  if (!m) {
+    m = translateAssignment(a);
+    assignmentMemo.set(a, m);
+  }
+  return m;
+}
+
 function shared(model: Model, profile: Flavor) {
   return {
-    clusters: sorted(model.clusters.map((c) => ({ name: c.name, message: translateCluster(c, profile) }))),
-    endpoints: sorted(model.assignments.map((a) => ({ name: a.clusterName, message: translateAssignment(a) }))),
+    clusters: sorted(model.clusters.map((c) => ({ name: c.name, message: memoCluster(c, profile) }))),
+    endpoints: sorted(model.assignments.map((a) => ({ name: a.clusterName, message: memoAssignment(a) }))),
   };
 }
 

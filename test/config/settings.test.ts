@@ -40,7 +40,7 @@ const DEFAULTS = {
   authz: { address: '127.0.0.1:18001', timeout: 250 },
   catalog: { consul: true },
   policy: {},
-  pipeline: { quietPeriod: 100, maxDelay: 1000 },
+  pipeline: { quietPeriod: 100, endpointQuietPeriod: 20, maxDelay: 1000 },
   log: { level: 'info' },
 };
 
@@ -70,7 +70,7 @@ describe('settings defaults', () => {
     const s = value(loadSettings(f));
     expect(s.catalog).toEqual({ consul: false, file: path.join(dir, 'catalog.yaml') });
     expect(s.policy).toEqual({ file: path.join(dir, 'sub', 'policy.yaml') });
-    expect(s.pipeline).toEqual({ quietPeriod: 20, maxDelay: 2000 });
+    expect(s.pipeline).toEqual({ quietPeriod: 20, endpointQuietPeriod: 20, maxDelay: 2000 });
     expect(s.authz).toEqual({ address: '127.0.0.1:18001', timeout: 1000 });
     expect(s.log.level).toBe('silent');
   });
