@@ -227,3 +227,12 @@ describe('command-line overrides', () => {
     expect(d[0]?.message).toContain('"bad"');
   });
 });
+
+describe('shipped settings files', () => {
+  it('config/gatehouse.yaml (embedded default) and deploy/gatehouse-consul.yaml (compose) load', () => {
+    const local = loadSettings('config/gatehouse.yaml');
+    expect(local.ok && local.value.catalog.file?.endsWith('config/catalog.yaml')).toBe(true);
+    const compose = loadSettings('deploy/gatehouse-consul.yaml');
+    expect(compose.ok && compose.value.catalog.consul && compose.value.authz.advertise).toBe('gatehouse:18001');
+  });
+});
