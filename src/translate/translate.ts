@@ -37,6 +37,27 @@ function memoAssignment(a: Model['assignments'][number]): object {
   return m;
 }
 
+/**
+ * Per-service proxyless resources, reused when their input is unchanged: keyed by the content they
+ * depend on, keeping only what the latest translation used (so removed services are dropped).
+ */
+class ContentMemo {
+  #previous = new Map<string, object>();
+  #next = new Map<string, object>();
+
+  get(key: string, make: () => object): object {
+    const found = this.#next.get(key) ?? this.#previous.get(key) ?? make();
+    this.#next.set(key, found);
+    return found;
+  }
+
+  rotate(): void {
+    this.#previous = this.#next;
+    this.#next = new Map();
+  }
+}
+const grpcMemo = new ContentMemo();
+
 function shared(model: Model, profile: Flavor) {
   return {
     clusters: sorted(model.clusters.map((c) => ({ name: c.name, message: memoCluster(c, profile) }))),
@@ -67,14 +88,24 @@ export function translate(model: Model): Translation {
     [CLUSTER]: grpcShared.clusters,
     // Endpoints are the same bytes for every profile: reuse the objects.
     [ENDPOINT]: edgeShared.endpoints,
-    [LISTENER]: sorted(model.grpcTargets.map((t) => ({ name: t.listenerName, message: translateGrpcListener(t) }))),
+    [LISTENER]: sorted(
+      model.grpcTargets.map((t) => ({
+        name: t.listenerName,
+        message: grpcMemo.get(`l\0${t.listenerName}\0${t.routeConfigName}\0${t.service}`, () =>
+          translateGrpcListener(t),
+        ),
+      })),
+    ),
     [ROUTE]: sorted(
       model.grpcTargets.map((t) => ({
         name: t.routeConfigName,
-        message: translateRouteConfiguration(t.routeConfigName, [t.virtualHost], 'grpc'),
+        message: grpcMemo.get(`r\0${t.routeConfigName}\0${JSON.stringify(t.virtualHost)}`, () =>
+          translateRouteConfiguration(t.routeConfigName, [t.virtualHost], 'grpc'),
+        ),
       })),
     ),
   };
+  grpcMemo.rotate();
   // Sidecars hold the edge clusters and endpoints too; the snapshot shares them, not translate.
   return { edge, grpc, sidecars: translateSidecars(model) };
 }
