@@ -1,5 +1,5 @@
 // API keys: created once and shown once, stored in the policy only as a SHA-256 digest, looked up by
-// digest (no comparison loop to time, authz.md §b #32–#35). The format is `gh_` + 32 base62 random
+// digest (no comparison loop to time, authz.md §b #32–#35). The format is `gatehouse_` + 32 base62 random
 // characters (190 bits) + a 6-character base62 CRC32 of everything before it, so secret scanners
 // can find leaked keys and typos are refused without a lookup. Rotation = several keys with
 // overlapping notBefore/expires; revocation = removing the digest from the policy.
@@ -8,7 +8,7 @@ import { crc32 } from 'node:zlib';
 import type { ApiKeyRecord } from './compiled.ts';
 
 /** Every Gatehouse API key starts with this. */
-export const API_KEY_PREFIX = 'gh_';
+export const API_KEY_PREFIX = 'gatehouse_';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const RANDOM_CHARS = 32;
 const CHECKSUM_CHARS = 6;

@@ -12,18 +12,18 @@ import { ManualClock } from './fixtures/tokens.ts';
 const DAY = 86_400_000;
 
 describe('format and digest (§b #32, #34)', () => {
-  it('keys are gh_ + 32 random + 6 checksum base62 characters, unique, and the checksum catches typos', () => {
+  it('keys are gatehouse_ + 32 random + 6 checksum base62 characters, unique, and the checksum catches typos', () => {
     const keys = new Set(Array.from({ length: 500 }, () => createApiKey().key));
     expect(keys.size).toBe(500);
     for (const key of keys) {
-      expect(key).toMatch(/^gh_[0-9A-Za-z]{38}$/);
+      expect(key).toMatch(/^gatehouse_[0-9A-Za-z]{38}$/);
       expect(isWellFormedApiKey(key)).toBe(true);
     }
     const { key } = createApiKey();
     const typo = `${key.slice(0, 10)}${key[10] === 'a' ? 'b' : 'a'}${key.slice(11)}`;
     expect(isWellFormedApiKey(typo)).toBe(false);
     expect(isWellFormedApiKey(`${key}x`)).toBe(false);
-    expect(isWellFormedApiKey(key.replace('gh_', 'gx_'))).toBe(false);
+    expect(isWellFormedApiKey(key.replace('gatehouse_', 'gatehousx_'))).toBe(false);
   });
 
   it('the digest is SHA-256 of the key and reveals nothing of it', () => {
@@ -35,7 +35,7 @@ describe('format and digest (§b #32, #34)', () => {
 
   it('keys create prints the key once and the digest entry for the policy', () => {
     const text = keysCreate('billing', new Date('2030-01-01T00:00:00Z'));
-    const key = /gh_[0-9A-Za-z]{38}/.exec(text)![0];
+    const key = /gatehouse_[0-9A-Za-z]{38}/.exec(text)![0];
     expect(text.split(key)).toHaveLength(2);
     expect(text).toContain(`- digest: ${apiKeyDigest(key)}`);
     expect(text).toContain('    billing:');
@@ -115,7 +115,7 @@ describe('through the Check service', () => {
     const clock = new ManualClock(T + 2 * DAY);
     const { svc, source } = service(clock);
     source.publish('v1', policy([{ digest: oldKey.digest, expires: new Date(T + DAY).toISOString() }]));
-    const responses = await Promise.all([oldKey.key, createApiKey().key, 'gh_short'].map((k) => check(svc, k)));
+    const responses = await Promise.all([oldKey.key, createApiKey().key, 'gatehouse_short'].map((k) => check(svc, k)));
     const shapes = responses.map((r) => ({
       headers: headersOf(r),
       body: r.denied_response?.body,

@@ -69,4 +69,16 @@ describe('consul kv policy source', () => {
     expect(rec.rejects[0]?.[0]?.code).toBe('CONFIG_PARSE');
     expect(rec.rejects[0]?.[0]?.path).toMatch(/^consul:gatehouse\/policy\.yaml:\d+:\d+$/);
   });
+
+  it('write() stores a policy in the KV key (policy apply), and the watch delivers it', async () => {
+    await put('gatehouse/policy.yaml', GOOD);
+    source.start(rec.sink);
+    await until(() => rec.updates.length === 1, 5_000, 'first policy');
+    const applied = GOOD.replace('web\n    match', 'orders\n    match');
+    await source.write(applied);
+    const stored = await call(emu, 'GET', '/v1/kv/gatehouse/policy.yaml?raw');
+    expect(stored.text).toBe(applied);
+    await until(() => rec.updates.length === 2, 5_000, 'applied policy delivered by the watch');
+    expect(rec.last?.routes[0]?.service).toBe('orders');
+  });
 });
