@@ -29,6 +29,8 @@ export const settingsFile = z.strictObject({
       token: z.string().min(1).optional(),
       tokenFile: z.string().min(1).optional(),
       datacenter: z.string().min(1).optional(),
+      /** Datacenters also watched, whose instances serve as failover (policy `failover` orders them). */
+      failoverDatacenters: z.array(z.string().min(1)).default([]),
       caFile: z.string().min(1).optional(),
       certFile: z.string().min(1).optional(),
       keyFile: z.string().min(1).optional(),

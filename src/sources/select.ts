@@ -10,6 +10,7 @@ import {
   type ConsulConnection,
   ConsulKvPolicySource,
   consulOptionsFromEnv,
+  MultiDatacenterCatalogSource,
   normalizeAddress,
 } from './consul/index.ts';
 import { fileSource } from './file-source.ts';
@@ -46,9 +47,20 @@ export function selectSources(settings: Settings, log: Logger, env = process.env
   const slog = log.child({ module: 'sources' });
   const needsConsul = settings.catalog.consul || settings.policy.consulPrefix !== undefined;
   const connection = needsConsul ? consulConnection(settings, env) : undefined;
+  const remotes = (settings.consul?.failoverDatacenters ?? []).map((datacenter) => ({
+    datacenter,
+    source: new ConsulCatalogSource({
+      connection: { ...connection!, datacenter },
+      log: slog,
+      name: `catalog-${datacenter}`,
+    }),
+  }));
+  const local = () => new ConsulCatalogSource({ connection: connection!, log: slog, name: 'catalog' });
   const catalog = settings.catalog.file
     ? fileSource({ name: 'catalog', file: settings.catalog.file, parse: parseCatalog, log: slog })
-    : new ConsulCatalogSource({ connection: connection!, log: slog, name: 'catalog' });
+    : remotes.length > 0
+      ? new MultiDatacenterCatalogSource(local(), remotes, connection!.datacenter)
+      : local();
   const policy = settings.policy.file
     ? fileSource({ name: 'policy', file: settings.policy.file, parse: parsePolicy, log: slog })
     : settings.policy.consulPrefix !== undefined

@@ -89,6 +89,7 @@ describe('settings defaults', () => {
       token: 's3cret',
       datacenter: 'dc2',
       caFile: 'ca.pem',
+      failoverDatacenters: [],
     });
     expect(s.catalog).toEqual({ consul: true });
     expect(s.policy).toEqual({ consulPrefix: 'gatehouse/prod' });
@@ -177,7 +178,7 @@ describe('source choices are exclusive', () => {
 describe('command-line overrides', () => {
   it('--consul without a settings file: catalog from Consul at that address', () => {
     const s = value(loadSettings(undefined, { consul: 'http://127.0.0.1:8500' }));
-    expect(s.consul).toEqual({ address: 'http://127.0.0.1:8500' });
+    expect(s.consul).toEqual({ address: 'http://127.0.0.1:8500', failoverDatacenters: [] });
     expect(s.catalog).toEqual({ consul: true });
     expect(s.policy).toEqual({});
     expect(s.xds).toEqual(DEFAULTS.xds);
@@ -186,14 +187,19 @@ describe('command-line overrides', () => {
   it('--consul replaces only the address of the file’s consul section', async () => {
     const f = await file('consul: { address: "http://old:8500", token: abc, datacenter: dc2 }\n');
     const s = value(loadSettings(f, { consul: 'http://127.0.0.1:8500' }));
-    expect(s.consul).toEqual({ address: 'http://127.0.0.1:8500', token: 'abc', datacenter: 'dc2' });
+    expect(s.consul).toEqual({
+      address: 'http://127.0.0.1:8500',
+      token: 'abc',
+      datacenter: 'dc2',
+      failoverDatacenters: [],
+    });
   });
 
   it('--consul fills in a consul section that has no address', async () => {
     const f = await file('consul: { token: abc }\npolicy: { consulPrefix: gatehouse }\n');
     expect(problems(loadSettings(f)).map((d) => d.path)).toEqual([`${f}.consul.address`]);
     const s = value(loadSettings(f, { consul: '10.0.0.1:8500' }));
-    expect(s.consul).toEqual({ address: '10.0.0.1:8500', token: 'abc' });
+    expect(s.consul).toEqual({ address: '10.0.0.1:8500', token: 'abc', failoverDatacenters: [] });
     expect(s.policy).toEqual({ consulPrefix: 'gatehouse' });
   });
 
