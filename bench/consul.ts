@@ -4,6 +4,9 @@
 // Consul to the last client's ACK (p50/p99) against the no-logic pre-serialized fan-out baseline;
 // Consul requests per second while idle (at two catalog sizes) and during a burst of 100 flips;
 // heap after sync.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { parsePolicy } from '../src/config/index.ts';
@@ -15,7 +18,6 @@ import { SnapshotHolder } from '../src/snapshot/index.ts';
 import { ConsulCatalogSource } from '../src/sources/consul/index.ts';
 import type { Source } from '../src/sources/index.ts';
 import { AdsService } from '../src/xds/index.ts';
-import { ConsulEmulator } from '../test/consul/emulator/index.ts';
 import { baselineFanout, bind, type LoadShape, ms, pct, startClients } from './load.ts';
 
 const { values } = parseArgs({
@@ -38,60 +40,8 @@ const name = (i: number) => `svc-${String(i).padStart(4, '0')}`;
 // Each client needs a few services (CDS+EDS by name), as a sidecar or proxyless client would.
 const LOAD: LoadShape = { clients: CLIENTS, pattern: 'svc-%04d', names: Number(values.subscribe), shape: 'named' };
 
-/** Registers services x instances over nodes of 100 instances each, in the emulator's own store. */
-function seed(emu: ConsulEmulator, services: number): void {
-  const s = emu.store;
-  s.txn((tx) => {
-    const nodes = Math.ceil((services * INSTANCES) / 100);
-    for (let j = 0; j < nodes; j++) {
-      s.upsertNode(tx, {
-        id: `node-${j}`,
-        node: `node-${j}`,
-        address: `10.${(j >> 8) & 255}.${j & 255}.1`,
-        datacenter: 'dc1',
-        taggedAddresses: {},
-        meta: { region: 'r1', zone: `z${j % 3}` },
-      });
-    }
-    let k = 0;
-    for (let i = 0; i < services; i++) {
-      for (let n = 0; n < INSTANCES; n++, k++) {
-        const node = `node-${Math.floor(k / 100)}`;
-        const id = `${name(i)}-${n}`;
-        s.upsertService(tx, {
-          node,
-          id,
-          service: name(i),
-          tags: [],
-          address: '',
-          port: 10_000 + n,
-          meta: null,
-          weights: { Passing: 1, Warning: 1 },
-          taggedAddresses: {},
-          kind: '',
-          enableTagOverride: false,
-        });
-        s.upsertCheck(tx, {
-          node,
-          checkId: `service:${id}`,
-          name: 'ttl',
-          status: 'passing',
-          notes: '',
-          output: '',
-          serviceId: id,
-          serviceName: name(i),
-          serviceTags: [],
-          type: 'ttl',
-          interval: '',
-          timeout: '',
-        });
-      }
-    }
-  });
-}
-
 /** Sets one instance's check through Consul's HTTP API, as an agent would. */
-async function setCheck(emu: ConsulEmulator, service: number, instance: number, status: 'passing' | 'critical') {
+async function setCheck(emu: { url: string }, service: number, instance: number, status: 'passing' | 'critical') {
   const res = await fetch(
     `${emu.url}/v1/agent/check/${status === 'passing' ? 'pass' : 'fail'}/service:${name(service)}-${instance}`,
     {
@@ -139,9 +89,42 @@ function timed(source: Source<Catalog>): Source<Catalog> {
   };
 }
 
+/** The emulated Consul in a child process (see consul-emulator.ts). */
+class EmulatorProcess {
+  readonly url: string;
+  readonly #child: ChildProcess;
+  readonly #lines: AsyncIterator<string>;
+
+  private constructor(url: string, child: ChildProcess, lines: AsyncIterator<string>) {
+    this.url = url;
+    this.#child = child;
+    this.#lines = lines;
+  }
+
+  static async start(services: number): Promise<EmulatorProcess> {
+    const child = spawn(process.execPath, ['bench/consul-emulator.ts', String(services), String(INSTANCES)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    return new EmulatorProcess((JSON.parse(first.value as string) as { url: string }).url, child, lines);
+  }
+
+  /** Requests the emulator has served so far. */
+  async count(): Promise<number> {
+    this.#child.stdin!.write('count\n');
+    const line = await this.#lines.next();
+    return (JSON.parse(line.value as string) as { count: number }).count;
+  }
+
+  async stop(): Promise<void> {
+    this.#child.stdin!.end();
+    await once(this.#child, 'exit');
+  }
+}
+
 async function idleRate(services: number): Promise<number> {
-  const emu = await new ConsulEmulator({ maxQueryTimeMs: 600_000, jitter: false }).start();
-  seed(emu, services);
+  const emu = await EmulatorProcess.start(services);
   const source = new ConsulCatalogSource({
     connection: { address: emu.url },
     log: createLogger('silent'),
@@ -156,10 +139,10 @@ async function idleRate(services: number): Promise<number> {
   });
   source.start({ update: (c: Catalog) => Object.keys(c.services).length >= services && synced(), reject: () => {} });
   await ready;
-  const before = emu.count();
+  const before = await emu.count();
   const t = performance.now();
   await new Promise((r) => setTimeout(r, 3 * WAIT_MS)); // the quantity measured is a rate over a fixed window
-  const rate = (emu.count() - before) / ((performance.now() - t) / 1000);
+  const rate = ((await emu.count()) - before) / ((performance.now() - t) / 1000);
   await source.stop();
   await emu.stop();
   return rate;
@@ -169,8 +152,7 @@ async function main() {
   console.log(
     `bench:consul  services=${SERVICES} x ${INSTANCES} instances, clients=${CLIENTS} (each: ${LOAD.names} services by name)  node ${process.version}`,
   );
-  const emu = await new ConsulEmulator({ maxQueryTimeMs: 600_000, jitter: false }).start();
-  seed(emu, SERVICES);
+  const emu = await EmulatorProcess.start(SERVICES);
   const holder = new SnapshotHolder();
   // Production waits (60 s): idle long polls then never drain the re-query token bucket.
   const source = new ConsulCatalogSource({
@@ -196,7 +178,7 @@ async function main() {
     });
   });
   console.log(
-    `cold start: Consul sync to first publish: ${ms(performance.now() - t0)} (${emu.count()} Consul requests)`,
+    `cold start: Consul sync to first publish: ${ms(performance.now() - t0)} (${await emu.count()} Consul requests)`,
   );
 
   // One new registration (agent API) to its publish.
@@ -266,7 +248,7 @@ async function main() {
   );
 
   // Burst: 100 flips across services; Consul request rate until the catalog has them all.
-  const reqBefore = emu.count();
+  const reqBefore = await emu.count();
   t0 = performance.now();
   allAcked = Promise.resolve();
   const flipped = Array.from({ length: 100 }, (_, i) => 1 + ((i * 37) % (SERVICES - 1)));
@@ -287,8 +269,9 @@ async function main() {
     });
   });
   const burstSeconds = (performance.now() - t0) / 1000;
+  const burstRequests = (await emu.count()) - reqBefore;
   console.log(
-    `burst of 100 flips: converged in ${ms(burstSeconds * 1000)}, ${emu.count() - reqBefore} Consul requests (${((emu.count() - reqBefore) / burstSeconds).toFixed(1)}/s)`,
+    `burst of 100 flips: converged in ${ms(burstSeconds * 1000)}, ${burstRequests} Consul requests (${(burstRequests / burstSeconds).toFixed(1)}/s)`,
   );
   await clients.stop();
   server.forceShutdown();
