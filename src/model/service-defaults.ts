@@ -46,6 +46,27 @@ export function serviceDefaults(
   diagnostics: Diagnostic[],
 ): ServiceDefaults {
   if (!entry) return {};
+  // Catalog entries are frozen and kept by identity while unchanged: read each one once.
+  const hit = memo.get(entry);
+  if (hit?.service === service) {
+    diagnostics.push(...hit.diagnostics);
+    return hit.defaults;
+  }
+  const own: Diagnostic[] = [];
+  const defaults = readDefaults(service, entry, own);
+  memo.set(entry, { service, defaults, diagnostics: own });
+  diagnostics.push(...own);
+  return defaults;
+}
+
+const memo = new WeakMap<object, { service: string; defaults: ServiceDefaults; diagnostics: readonly Diagnostic[] }>();
+
+function readDefaults(
+  service: string,
+  entry: Catalog['services'][string] | undefined,
+  diagnostics: Diagnostic[],
+): ServiceDefaults {
+  if (!entry) return {};
   const meta = metadataOf(entry);
   const bad = (key: string, why: string) =>
     diagnostics.push(

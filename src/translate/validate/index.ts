@@ -23,17 +23,22 @@ type Found = readonly { path: string; message: string }[];
  * one-endpoint change validates one resource, not all of them. Holds only the latest build's set.
  */
 export class ValidationMemo {
-  // Keyed by type and resource name; a hit needs byte-identical content (a memcmp, cheaper than
-  // hashing every resource).
+  // First by the bytes' identity: resources reused by the fast lane keep their encoded Buffer, so
+  // most lookups cost one WeakMap hit and allocate nothing. Then by type and resource name with a
+  // byte comparison, for inputs re-parsed with the same content (a file saved unchanged).
+  #byBytes = new WeakMap<Buffer, Found>();
   #previous = new Map<string, { bytes: Buffer; found: Found }>();
   #next = new Map<string, { bytes: Buffer; found: Found }>();
 
   /** The result for this resource's bytes, computed only when they changed since the last build. */
   get(typeName: string, name: string, bytes: Buffer, compute: () => Found): Found {
+    const same = this.#byBytes.get(bytes);
+    if (same) return same;
     const key = `${typeName}\0${name}`;
     const hit = this.#next.get(key) ?? this.#previous.get(key);
-    const found = hit && (hit.bytes === bytes || hit.bytes.equals(bytes)) ? hit.found : compute();
+    const found = hit?.bytes.equals(bytes) ? hit.found : compute();
     this.#next.set(key, { bytes, found });
+    this.#byBytes.set(bytes, found);
     return found;
   }
 
@@ -74,36 +79,39 @@ function checkSet(
     const kind = typeName.slice(typeName.lastIndexOf('.') + 1);
     const names = new Set<string>();
     for (const r of set[typeUrl] ?? []) {
-      const where = `${profile} ${kind} "${r.name}"`;
+      // Built only when there is something to report: this loop runs over every resource per build.
+      const where = () => `${profile} ${kind} "${r.name}"`;
       // Envoy NACKs a response naming one resource twice (xds-protocol.md item 17).
-      if (names.has(r.name)) out.push(problem('RESOURCE_INVALID', where, `duplicate ${kind} name "${r.name}"`));
+      if (names.has(r.name)) out.push(problem('RESOURCE_INVALID', where(), `duplicate ${kind} name "${r.name}"`));
       names.add(r.name);
       const own = (r.message as Record<string, unknown>)[NAME_FIELD[typeName] ?? 'name'];
       if (own !== r.name) {
         out.push(
           problem(
             'RESOURCE_INVALID',
-            where,
+            where(),
             `resource name "${r.name}" differs from the message's own name "${String(own ?? '')}"`,
           ),
         );
       }
       let found = checked.get(r.message);
       if (!found) {
-        found = check(typeName, `${profile}\0${r.name}`, r.message, memo);
+        found = check(typeName, profile, r.name, r.message, memo);
         checked.set(r.message, found);
       }
-      for (const v of found) out.push(problem('RESOURCE_INVALID', v.path ? `${where} ${v.path}` : where, v.message));
+      for (const v of found) {
+        out.push(problem('RESOURCE_INVALID', v.path ? `${where()} ${v.path}` : where(), v.message));
+      }
     }
   }
 }
 
-function check(typeName: string, name: string, message: object, memo: ValidationMemo): Found {
+function check(typeName: string, profile: string, name: string, message: object, memo: ValidationMemo): Found {
   let bytes: Buffer;
   try {
     bytes = encodeResource(typeName, message);
   } catch (e) {
     return [{ path: '', message: `does not encode as ${typeName}: ${(e as Error).message}` }];
   }
-  return memo.get(typeName, name, bytes, () => validateEncoded(typeName, bytes));
+  return memo.get(typeName, `${profile}\0${name}`, bytes, () => validateEncoded(typeName, bytes));
 }

@@ -56,8 +56,21 @@ function checkRoutes(config: Obj, owner: string, at: string, clusters: Names, ou
   });
 }
 
+// Decoding a listener's HCMs is the costly part; listener messages reused between builds (the
+// fast lane) are decoded once.
+const hcmMemo = new WeakMap<object, { hcm: Obj; where: string }[]>();
+
 /** Every HCM of a listener with where it sits: filter chains, the default chain, the api_listener. */
 function connectionManagers(listener: Obj): { hcm: Obj; where: string }[] {
+  let found = hcmMemo.get(listener);
+  if (!found) {
+    found = decodeConnectionManagers(listener);
+    hcmMemo.set(listener, found);
+  }
+  return found;
+}
+
+function decodeConnectionManagers(listener: Obj): { hcm: Obj; where: string }[] {
   const found: { any: unknown; where: string }[] = [];
   const chains = list(listener.filter_chains).map((c, i) => ({ chain: c, where: `filter_chains[${i}]` }));
   const fallback = obj(listener.default_filter_chain);
