@@ -71,3 +71,33 @@ describe('gatehouse CLI', () => {
     expect(r.stdout).toMatch(/sha256:[0-9a-f]{64}/);
   });
 });
+
+describe('gatehouse authz explain', () => {
+  it('explains a decision against the policy the settings file names', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gatehouse-explain-'));
+    try {
+      await writeFile(
+        path.join(dir, 'gatehouse.yaml'),
+        'catalog: { file: catalog.yaml }\npolicy: { file: policy.yaml }\n',
+      );
+      await writeFile(
+        path.join(dir, 'policy.yaml'),
+        'routes: [{ name: web, service: web, match: { prefix: / } }]\nauth:\n  routes:\n    web: { auth: api-key }\n',
+      );
+      const r = await gatehouse(
+        'authz',
+        'explain',
+        '--config',
+        path.join(dir, 'gatehouse.yaml'),
+        '--route',
+        'web',
+        '--api-key',
+        'gatehouse_nope',
+      );
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/deny/i);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
