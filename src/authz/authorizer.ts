@@ -25,6 +25,7 @@ export class Authorizer {
   readonly #o: AuthorizerOptions;
   readonly #sources = new Map<string, JwksSource>();
   #cache: TokenCache;
+  #upkeep: NodeJS.Timeout | undefined;
 
   constructor(options: AuthorizerOptions) {
     this.#o = options;
@@ -38,6 +39,20 @@ export class Authorizer {
     const used = new Set(held.flatMap((p) => [...p.providers.values()].map((s) => s.sourceKey)));
     for (const key of this.#sources.keys()) if (!used.has(key)) this.#sources.delete(key);
     for (const spec of latest.providers.values()) this.keys(spec).warm();
+  }
+
+  /** Keeps every provider's keys fresh without traffic; call `close()` to stop. */
+  startUpkeep(intervalMs = 15_000): void {
+    this.#upkeep ??= setInterval(() => {
+      for (const source of this.#sources.values()) source.refreshIfDue();
+    }, intervalMs);
+    this.#upkeep.unref();
+  }
+
+  /** Stops background key upkeep. */
+  close(): void {
+    clearInterval(this.#upkeep);
+    this.#upkeep = undefined;
   }
 
   /** The key source of a provider, created on first use. */

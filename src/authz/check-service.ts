@@ -50,6 +50,8 @@ export class AuthzService {
     this.#log = opts.log;
     this.#metrics = opts.registry ? createAuthzMetrics(opts.registry) : NO_METRICS;
     this.authorizer = new Authorizer({ log: opts.log, metrics: this.#metrics, now: opts.now ?? Date.now });
+    // Real clocks only: tests with an injected clock drive upkeep themselves.
+    if (!opts.now) this.authorizer.startUpkeep();
     this.#history = new PolicyHistory(opts.source, opts.history ?? 4, (v) => {
       this.#log.info({ version: v.version }, 'authz policy version active');
       this.authorizer.onPolicy(v.compiled, this.#history?.policies() ?? [v.compiled]);
@@ -127,5 +129,6 @@ export class AuthzService {
   /** Stops listening to the policy source. */
   close(): void {
     this.#history.close();
+    this.authorizer.close();
   }
 }

@@ -83,6 +83,18 @@ export class JwksSource {
     if (!this.#good && this.#mayAttempt()) this.#refresh().catch(() => undefined);
   }
 
+  /**
+   * Background upkeep (the authorizer calls it on a timer): refreshes keys past `cacheMaxAge`, or
+   * never fetched, so a Check after a long idle spell finds fresh keys instead of waiting for a
+   * fetch longer than Envoy's Check timeout. Cooldown and single-flight still apply.
+   */
+  refreshIfDue(): void {
+    const age = this.#good ? this.#o.now() - this.#good.fetchedAt : Number.POSITIVE_INFINITY;
+    if (age >= this.#o.cacheMaxAgeMs && this.#inflight === undefined && this.#mayAttempt()) {
+      this.#refresh().catch(() => undefined);
+    }
+  }
+
   /** For debug views and explain: age of the keys and when the last attempt happened. */
   status(): { fetchedAt?: number; lastAttemptAt?: number; usable: boolean } {
     return { fetchedAt: this.#good?.fetchedAt, lastAttemptAt: this.#lastAttemptAt, usable: this.usable() };
