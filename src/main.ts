@@ -70,19 +70,27 @@ export async function startGatehouse(settings: Settings, opts: StartOptions = {}
     'grpc.keepalive_time_ms': 30_000,
   });
   ads.addTo(grpcServer);
-  const xdsPort = await new Promise<number>((resolve, reject) =>
-    grpcServer.bindAsync(settings.xds.address, grpc.ServerCredentials.createInsecure(), (err, port) =>
-      err ? reject(err) : resolve(port),
-    ),
-  );
-  const xdsHost = splitHostPort(settings.xds.address).host;
-
   const admin = createAdminServer({ pipeline, snapshots: holder, ads, metrics, log: log.child({ module: 'admin' }) });
   const adminTarget = splitHostPort(settings.admin.address);
-  await new Promise<void>((resolve, reject) => {
-    admin.once('error', reject);
-    admin.listen(adminTarget.port, adminTarget.host, () => resolve());
-  });
+  let xdsPort: number;
+  try {
+    xdsPort = await new Promise<number>((resolve, reject) =>
+      grpcServer.bindAsync(settings.xds.address, grpc.ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
+    );
+    await new Promise<void>((resolve, reject) => {
+      admin.once('error', reject);
+      admin.listen(adminTarget.port, adminTarget.host, () => resolve());
+    });
+  } catch (err) {
+    // A port already taken must not leave the other servers bound behind a failed start.
+    grpcServer.forceShutdown();
+    admin.close();
+    await authzServer.stop();
+    throw err;
+  }
+  const xdsHost = splitHostPort(settings.xds.address).host;
   const adminPort = (admin.address() as AddressInfo).port;
 
   pipeline.start();
