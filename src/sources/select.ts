@@ -22,7 +22,11 @@ export interface SelectedSources {
   readonly policy: Source<Policy>;
 }
 
-function consulConnection(settings: Settings, env: Readonly<Record<string, string | undefined>>): ConsulConnection {
+/** The Consul connection settings ask for: the settings file first, then the CONSUL_* environment. */
+export function consulConnection(
+  settings: Settings,
+  env: Readonly<Record<string, string | undefined>>,
+): ConsulConnection {
   const fromEnv = consulOptionsFromEnv(env);
   const fromFile: Partial<ConsulConnection> = settings.consul ?? {};
   const address = fromFile.address ?? fromEnv.address;
@@ -32,7 +36,9 @@ function consulConnection(settings: Settings, env: Readonly<Record<string, strin
       'consul: no address; pass --consul http://HOST:8500, set consul.address, or set CONSUL_HTTP_ADDR',
     );
   }
-  return { ...fromEnv, ...fromFile, address: normalizeAddress(address) };
+  // A scheme-less address follows CONSUL_HTTP_SSL, as Consul's own tools do.
+  const https = /^(1|t|true)$/i.test(env.CONSUL_HTTP_SSL?.trim() ?? '');
+  return { ...fromEnv, ...fromFile, address: normalizeAddress(address, https) };
 }
 
 /** An empty policy: every service reachable through its own metadata routes, nothing else. */

@@ -10,7 +10,7 @@ import { GatehouseError } from '../../src/errors.ts';
 import type { Catalog, Policy } from '../../src/model/index.ts';
 import { ConsulCatalogSource, ConsulKvPolicySource } from '../../src/sources/consul/index.ts';
 import type { Source } from '../../src/sources/index.ts';
-import { type SelectedSources, selectSources } from '../../src/sources/select.ts';
+import { consulConnection, type SelectedSources, selectSources } from '../../src/sources/select.ts';
 import { ConsulEmulator } from '../consul/emulator/index.ts';
 import { call, recorder, silent, until } from '../consul/helpers.ts';
 
@@ -208,6 +208,14 @@ describe('Consul sources', () => {
       await until(() => rec.catalog.updates.length > 0, 5_000, 'catalog read');
       expect(Object.keys(rec.catalog.last!.services)).toEqual(['web']);
     });
+  });
+});
+
+describe('consul connection', () => {
+  it('a scheme-less address follows CONSUL_HTTP_SSL, as Consul tools do', async () => {
+    const s = await settings('consul: { address: "consul.internal:8501" }\n');
+    expect(consulConnection(s, { CONSUL_HTTP_SSL: 'true' }).address).toBe('https://consul.internal:8501');
+    expect(consulConnection(s, {}).address).toBe('http://consul.internal:8501');
   });
 });
 
