@@ -68,6 +68,7 @@ export const FAST = {
   waitMs: 2_000,
   requestTimeoutMs: 1_000,
   rateLimit: { burst: 2, intervalMs: 20 },
+  sweepIntervalMs: 20,
   backoff: { baseMs: 10, maxMs: 100 },
   resyncIntervalMs: 0,
 } as const;

@@ -15,8 +15,14 @@ export interface ConsulCatalogSourceOptions {
   readonly stale?: boolean;
   /** Concurrent health/service fetches (default 8). */
   readonly concurrency?: number;
-  /** Re-query pacing per watch: `burst` at once, then one per `intervalMs` (default 2 / 5 s). */
+  /**
+   * Re-query pacing per watch: `burst` at once, then one per `intervalMs` (default 4 / 500 ms).
+   * Health must follow Consul within a second even under churn, so the pace is at most two
+   * re-queries a second per watch (three watches in all), never one long poll per service.
+   */
   readonly rateLimit?: { readonly burst?: number; readonly intervalMs?: number };
+  /** At most one full re-read of every service (a sweep) per this interval (default 10 s). */
+  readonly sweepIntervalMs?: number;
   /** Error backoff (default 250 ms doubling to 30 s, jittered). */
   readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
   /** Timeout of non-blocking reads (default 10 s). */
@@ -38,6 +44,7 @@ export interface ResolvedCatalogOptions {
   readonly stale: boolean;
   readonly concurrency: number;
   readonly rateLimit: { readonly burst: number; readonly intervalMs: number };
+  readonly sweepIntervalMs: number;
   readonly backoff: Backoff;
   readonly requestTimeoutMs: number;
   readonly resyncIntervalMs: number;
@@ -54,7 +61,9 @@ export function withDefaults(o: ConsulCatalogSourceOptions): ResolvedCatalogOpti
     waitMs: o.waitMs ?? 60_000,
     stale: o.stale ?? true,
     concurrency: o.concurrency ?? 8,
-    rateLimit: { burst: o.rateLimit?.burst ?? 2, intervalMs: o.rateLimit?.intervalMs ?? 5_000 },
+    rateLimit: { burst: o.rateLimit?.burst ?? 4, intervalMs: o.rateLimit?.intervalMs ?? 500 },
+    // Sweeps cost one read per service: paced far slower than a watch's re-queries.
+    sweepIntervalMs: o.sweepIntervalMs ?? 10_000,
     backoff: { baseMs: o.backoff?.baseMs ?? 250, maxMs: o.backoff?.maxMs ?? 30_000 },
     requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
     resyncIntervalMs: o.resyncIntervalMs ?? 600_000,

@@ -73,7 +73,7 @@ export class ConsulCatalogSource implements Source<Catalog> {
     this.#status = new StatusTracker(this.#log);
     this.#exclude = new Set(o.exclude);
     this.#state = new CatalogState(o.exclude, o.localityKeys);
-    this.#sweeps = new TokenBucket(1, o.rateLimit.intervalMs);
+    this.#sweeps = new TokenBucket(1, o.sweepIntervalMs);
     this.#pool = new FetchPool({
       concurrency: o.concurrency,
       backoff: o.backoff,
