@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { AUTHZ_USAGE, runAuthzCommand } from './authz/cli-command.ts';
 import { compile } from './compile.ts';
-import { loadSettings, parseCatalog, parsePolicy, readText } from './config/index.ts';
+import { loadSettings, parseCatalog, parsePolicy, readText, splitHostPort } from './config/index.ts';
 import { type Diagnostic, formatDiagnostics } from './errors.ts';
 import { createLogger } from './log.ts';
 import { startGatehouse } from './main.ts';
@@ -82,14 +82,8 @@ async function main(argv: string[]): Promise<void> {
     const problems = [...(catalog.ok ? [] : catalog.diagnostics), ...(policy.ok ? [] : policy.diagnostics)];
     if (!catalog.ok || !policy.ok) fail('invalid input:', problems);
     const a = settings.value.authz;
-    const dial = a.advertise ?? a.address;
-    const compiled = compile(catalog.value, policy.value, {
-      authz: {
-        host: dial.slice(0, dial.lastIndexOf(':')),
-        port: Number(dial.slice(dial.lastIndexOf(':') + 1)),
-        timeoutMs: a.timeout,
-      },
-    });
+    const dial = splitHostPort(a.advertise ?? a.address);
+    const compiled = compile(catalog.value, policy.value, { authz: { ...dial, timeoutMs: a.timeout } });
     if (!compiled.snapshot) fail('invalid input:', compiled.diagnostics);
     if (compiled.diagnostics.length) process.stderr.write(`${formatDiagnostics(compiled.diagnostics)}\n`);
     const dump = configDump(compiled.snapshot, node);

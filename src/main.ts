@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { createAdminServer, createMetrics, type Metrics } from './admin/index.ts';
 import { AuthzService, startAuthzServer } from './authz/index.ts';
-import type { Settings } from './config/index.ts';
+import { type Settings, splitHostPort } from './config/index.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { Catalog, Policy } from './model/index.ts';
 import { Pipeline } from './pipeline.ts';
@@ -32,11 +32,6 @@ export interface StartOptions {
   readonly log?: Logger;
   readonly catalog?: Source<Catalog>;
   readonly policy?: Source<Policy>;
-}
-
-function splitHostPort(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(':');
-  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
 }
 
 /** Starts every part of Gatehouse and resolves once both servers listen. */

@@ -22,4 +22,4 @@ export {
   type ServicePolicy,
   type SidecarPolicy,
 } from './policy-schema.ts';
-export { type Settings, settingsFile } from './settings-schema.ts';
+export { type Settings, settingsFile, splitHostPort } from './settings-schema.ts';

@@ -9,6 +9,12 @@ export const listenAddress = z
   // `!(> 65535)`: a value the regex already refused (no numeric port) gets only the regex's message.
   .refine((a) => !(Number(a.slice(a.lastIndexOf(':') + 1)) > 65535), 'port must be at most 65535');
 
+/** Splits "host:port" (IPv6 hosts may be bracketed) into its parts. */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
+}
+
 export const settingsFile = z.strictObject({
   xds: z.strictObject({ address: listenAddress.default('127.0.0.1:18000') }).default({ address: '127.0.0.1:18000' }),
   admin: z.strictObject({ address: listenAddress.default('127.0.0.1:9902') }).default({ address: '127.0.0.1:9902' }),

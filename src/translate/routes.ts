@@ -52,44 +52,36 @@ export function translateRouteConfiguration(
   profile: Flavor,
   auth?: EdgeAuth,
 ): RouteConfiguration {
-  if (auth) return withAuth(name, hosts, auth);
-  return {
-    name,
-    virtual_hosts: hosts.map((h) => ({
-      name: h.name,
-      domains: [...h.domains],
-      routes: h.routes.map((r) => translateRoute(r, profile)),
-    })),
-  };
-}
-
-/**
- * The edge routes when auth is on: each route carries its ext_authz settings, and every host ends
- * with a catch-all (404) that is checked too, plus a catch-all host when none matches "*", so no
- * request reaches Envoy's "no route" path without a Check (authz.md c.3).
- */
-function withAuth(name: string, hosts: readonly VirtualHost[], auth: EdgeAuth): RouteConfiguration {
-  const closing: EnvoyRoute = {
-    name: names.CATCH_ALL_ROUTE,
-    match: { prefix: '/' },
-    direct_response: { status: 404 },
-    typed_per_filter_config: extAuthzPerRoute(names.routePolicyKey(names.CATCH_ALL_ROUTE), true, auth),
-  };
-  const all = hosts.some((h) => h.domains.includes('*'))
-    ? hosts
-    : [...hosts, { name: 'catch-all', domains: ['*'], routes: [] }];
+  // With auth (edge only): each route carries its ext_authz settings, and every host ends with a
+  // checked catch-all (404), plus a catch-all host when none matches "*", so no request reaches
+  // Envoy's "no route" path without a Check (authz.md c.3).
+  const all =
+    auth && !hosts.some((h) => h.domains.includes('*'))
+      ? [...hosts, { name: 'catch-all', domains: ['*'], routes: [] }]
+      : hosts;
+  const closing: EnvoyRoute[] = auth
+    ? [
+        {
+          name: names.CATCH_ALL_ROUTE,
+          match: { prefix: '/' },
+          direct_response: { status: 404 },
+          typed_per_filter_config: extAuthzPerRoute(names.routePolicyKey(names.CATCH_ALL_ROUTE), true, auth),
+        },
+      ]
+    : [];
+  const route = (r: Route): EnvoyRoute =>
+    auth
+      ? {
+          ...translateRoute(r, profile),
+          typed_per_filter_config: extAuthzPerRoute(r.policyKey, r.authChecked === true, auth),
+        }
+      : translateRoute(r, profile);
   return {
     name,
     virtual_hosts: all.map((h) => ({
       name: h.name,
       domains: [...h.domains],
-      routes: [
-        ...h.routes.map((r) => ({
-          ...translateRoute(r, 'edge'),
-          typed_per_filter_config: extAuthzPerRoute(r.policyKey, r.authChecked === true, auth),
-        })),
-        closing,
-      ],
+      routes: [...h.routes.map(route), ...closing],
     })),
   };
 }
