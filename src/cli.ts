@@ -5,7 +5,14 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { AUTHZ_USAGE, runAuthzCommand } from './authz/cli-command.ts';
 import { compile } from './compile.ts';
-import { loadSettings, parseCatalog, parsePolicy, readText, splitHostPort } from './config/index.ts';
+import {
+  loadSettings,
+  observabilityTarget,
+  parseCatalog,
+  parsePolicy,
+  readText,
+  splitHostPort,
+} from './config/index.ts';
 import { type Diagnostic, formatDiagnostics } from './errors.ts';
 import { createLogger } from './log.ts';
 import { startGatehouse } from './main.ts';
@@ -83,7 +90,10 @@ async function main(argv: string[]): Promise<void> {
     if (!catalog.ok || !policy.ok) fail('invalid input:', problems);
     const a = settings.value.authz;
     const dial = splitHostPort(a.advertise ?? a.address);
-    const compiled = compile(catalog.value, policy.value, { authz: { ...dial, timeoutMs: a.timeout } });
+    const compiled = compile(catalog.value, policy.value, {
+      authz: { ...dial, timeoutMs: a.timeout },
+      observability: observabilityTarget(settings.value.observability),
+    });
     if (!compiled.snapshot) fail('invalid input:', compiled.diagnostics);
     if (compiled.diagnostics.length) process.stderr.write(`${formatDiagnostics(compiled.diagnostics)}\n`);
     const dump = configDump(compiled.snapshot, node);

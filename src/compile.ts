@@ -4,7 +4,7 @@
 import type { CompiledAuthPolicy } from './authz/index.ts';
 import { compileAuthPolicy } from './authz/index.ts';
 import { type Diagnostic, hasErrors } from './errors.ts';
-import { build, type Catalog, type Model, names, type Policy } from './model/index.ts';
+import { build, type Catalog, type Model, names, type Observability, type Policy } from './model/index.ts';
 import { policyVersion } from './policy/index.ts';
 import { createSnapshot, type Snapshot } from './snapshot/index.ts';
 import type { Translation } from './translate/resources.ts';
@@ -30,6 +30,8 @@ export interface CompileOptions {
   readonly memo?: ValidationMemo | undefined;
   /** Where Envoys reach the Check service (host, port, timeout); turns ext_authz on with an auth section. */
   readonly authz?: { readonly host: string; readonly port: number; readonly timeoutMs: number } | undefined;
+  /** What the Envoys report: access logs, request ids, traces, stats (settings `observability`). */
+  readonly observability?: Observability | undefined;
 }
 
 /** Every edge route name, for the auth section's cross-references and per-route decisions. */
@@ -40,7 +42,10 @@ function edgeRouteNames(model: Model): string[] {
 /** Compiles one (catalog, policy) pair, stopping at the first stage with errors. */
 export function compile(catalog: Catalog, policy: Policy, opts: CompileOptions = {}): Compiled {
   const version = policyVersion(policy);
-  const built = build(catalog, policy, { authz: opts.authz && { ...opts.authz, policyVersion: version } });
+  const built = build(catalog, policy, {
+    authz: opts.authz && { ...opts.authz, policyVersion: version },
+    observability: opts.observability,
+  });
   // The catch-all route closing every edge host is decided like any route (auth defaults apply).
   const auth = compileAuthPolicy(policy.auth, [...edgeRouteNames(built.model), names.CATCH_ALL_ROUTE]);
   const early = [...built.diagnostics, ...auth.diagnostics];

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { createAdminServer, createMetrics, type Metrics } from './admin/index.ts';
 import { AuthzService, startAuthzServer } from './authz/index.ts';
-import { type Settings, splitHostPort } from './config/index.ts';
+import { observabilityTarget, type Settings, splitHostPort } from './config/index.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { Catalog, Policy } from './model/index.ts';
 import { Pipeline } from './pipeline.ts';
@@ -51,6 +51,7 @@ export async function startGatehouse(settings: Settings, opts: StartOptions = {}
     maxDelayMs: settings.pipeline.maxDelay,
     hooks: metrics.pipeline,
     authz: () => authzTarget,
+    observability: observabilityTarget(settings.observability),
   });
   const ads = new AdsService({ source: holder, log: log.child({ module: 'xds' }), callbacks: metrics.xds });
 

@@ -8,7 +8,7 @@ import { type Compiled, compile } from './compile.ts';
 import { type Parsed, parsePolicy, policyFile } from './config/index.ts';
 import { type Diagnostic, problem } from './errors.ts';
 import type { Logger } from './log.ts';
-import type { Catalog, Policy } from './model/index.ts';
+import type { Catalog, Observability, Policy } from './model/index.ts';
 import { PolicyHistory, type PolicyRecord, policyVersion } from './policy/index.ts';
 import { diffSnapshots, type SnapshotDiff, type SnapshotHolder } from './snapshot/index.ts';
 import type { Source, SourceHealth } from './sources/index.ts';
@@ -34,6 +34,8 @@ export interface PipelineOptions {
   readonly now?: () => number;
   /** Where Envoys reach the Check service (read at each build; undefined until it listens). */
   readonly authz?: () => { readonly host: string; readonly port: number; readonly timeoutMs: number } | undefined;
+  /** What the Envoys report (settings `observability`); absent: nothing. */
+  readonly observability?: Observability;
   /** How many published policy versions to keep for rollback (default 20). */
   readonly historyLimit?: number;
 }
@@ -141,6 +143,7 @@ export class Pipeline implements AuthzPolicySource {
     const compiled = compile(this.#catalog, parsed.value, {
       previous: this.#o.holder.current()?.snapshot,
       authz: this.#o.authz?.(),
+      observability: this.#o.observability,
     });
     if (!compiled.snapshot) return { ok: false, diagnostics: compiled.diagnostics };
     return {
@@ -257,7 +260,12 @@ export class Pipeline implements AuthzPolicySource {
     const previous = this.#o.holder.current()?.snapshot;
     let result: Compiled;
     try {
-      result = compile(this.#catalog!, this.#policy!, { previous, memo: this.#memo, authz: this.#o.authz?.() });
+      result = compile(this.#catalog!, this.#policy!, {
+        previous,
+        memo: this.#memo,
+        authz: this.#o.authz?.(),
+        observability: this.#o.observability,
+      });
     } catch (err) {
       // A bug, not bad input: report it as a failed build and keep serving.
       this.#o.log.error({ err }, 'build crashed; keeping the last good snapshot');

@@ -11,6 +11,8 @@ export const PROTO_FILES = [
   'envoy/extensions/filters/http/router/v3/router.proto',
   'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+  'envoy/extensions/access_loggers/stream/v3/stream.proto',
+  'envoy/config/trace/v3/opentelemetry.proto',
 ] as const;
 
 /** Include folders under `@grpc/grpc-js-xds/deps/`; all four are needed (see xds-protocol.md). */

@@ -1,6 +1,7 @@
 // Public surface of config: schemas, parsed types and loaders.
 export { type CatalogFile, type CatalogInstance, catalogFile } from './catalog-schema.ts';
 export { durationMs, formatDuration, toDuration } from './duration.ts';
+export { listenAddress, splitHostPort } from './listen-address.ts';
 export {
   deepFreeze,
   loadSettings,
@@ -12,6 +13,12 @@ export {
   readText,
 } from './load.ts';
 export {
+  type HostPort,
+  type ObservabilitySettings,
+  type ObservabilityTarget,
+  observabilityTarget,
+} from './observability-schema.ts';
+export {
   type LbPolicy,
   lbPolicy,
   type PolicyFile,
@@ -22,4 +29,4 @@ export {
   type ServicePolicy,
   type SidecarPolicy,
 } from './policy-schema.ts';
-export { type Settings, settingsFile, splitHostPort } from './settings-schema.ts';
+export { type Settings, settingsFile } from './settings-schema.ts';

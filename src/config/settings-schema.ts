@@ -1,19 +1,8 @@
 // Schema of the settings file: how Gatehouse itself runs (addresses, sources, timings).
 import { z } from 'zod';
 import { durationMs } from './duration.ts';
-
-/** "host:port" with a numeric port (0 = pick a free port, for tests). */
-export const listenAddress = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:18000"')
-  // `!(> 65535)`: a value the regex already refused (no numeric port) gets only the regex's message.
-  .refine((a) => !(Number(a.slice(a.lastIndexOf(':') + 1)) > 65535), 'port must be at most 65535');
-
-/** Splits "host:port" (IPv6 hosts may be bracketed) into its parts. */
-export function splitHostPort(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(':');
-  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
-}
+import { listenAddress } from './listen-address.ts';
+import { observabilitySettings } from './observability-schema.ts';
 
 export const settingsFile = z.strictObject({
   xds: z.strictObject({ address: listenAddress.default('127.0.0.1:18000') }).default({ address: '127.0.0.1:18000' }),
@@ -61,6 +50,7 @@ export const settingsFile = z.strictObject({
       maxDelay: durationMs.default(1000),
     })
     .default({ quietPeriod: 100, endpointQuietPeriod: 20, maxDelay: 1000 }),
+  observability: observabilitySettings,
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
     .default({ level: 'info' }),

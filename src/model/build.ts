@@ -7,7 +7,7 @@ import { buildGrpcTargets, buildRoutes, groupVirtualHosts, metadataRoutes } from
 import { buildSidecarHosts, buildSidecars } from './build-sidecars.ts';
 import { EDGE_LISTENER, EDGE_ROUTES } from './names.ts';
 import { type ServiceDefaults, serviceDefaults } from './service-defaults.ts';
-import type { Catalog, Model, Policy } from './types.ts';
+import type { Catalog, Model, Observability, Policy } from './types.ts';
 
 /** The outcome of a build: a model (always, best effort) and every problem found. */
 export interface BuildResult {
@@ -21,6 +21,8 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export interface BuildOptions {
   /** Where the edge reaches the Check service; with an auth section, turns ext_authz on. */
   readonly authz?: AuthTarget | undefined;
+  /** What the Envoys report (from the settings); carried to translate as is. */
+  readonly observability?: Observability | undefined;
 }
 
 /** Builds the model from the latest catalog and policy. */
@@ -62,6 +64,7 @@ export function build(catalog: Catalog, policy: Policy, options: BuildOptions = 
       sidecars: buildSidecars(catalog, policy, serviceNames, set.clusters, sidecarHosts, diagnostics),
       sidecarHosts,
       ...(auth && { edgeAuth: auth }),
+      ...(options.observability && { observability: options.observability }),
     },
     diagnostics,
   };

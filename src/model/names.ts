@@ -52,3 +52,16 @@ export const POLICY_KEY_EXTENSION = 'gatehouse.policy_key';
 export const POLICY_VERSION_EXTENSION = 'gatehouse.policy_version';
 /** The route added last to every edge host when auth is on, so every request gets a Check. */
 export const CATCH_ALL_ROUTE = '_catch-all';
+
+/** The cluster through which Envoy exports trace spans to the OpenTelemetry collector. */
+export const OTEL_COLLECTOR_CLUSTER = 'gatehouse-otel-collector';
+/** The listener on every Envoy exposing only its admin's /stats/prometheus. */
+export const STATS_LISTENER = 'gatehouse-stats';
+/**
+ * The cluster of an Envoy's own admin (loopback), reached only by the stats listener. Named by
+ * address: a sidecar's view holds the edge's clusters too, so the edge's admin (9901) and the
+ * sidecar's (15000) need different names; one address, one name, one content.
+ */
+export function envoyAdminClusterName(host: string, port: number): string {
+  return `gatehouse-envoy-admin|${host}:${port}`;
+}

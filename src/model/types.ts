@@ -1,6 +1,6 @@
 // The intermediate representation: plain, readonly, sorted data with no Envoy or Consul types.
 // Every later stage (translate, authz, admin views) reads only this.
-import type { CatalogFile, LbPolicy, PolicyFile, Protocol } from '../config/index.ts';
+import type { CatalogFile, LbPolicy, ObservabilityTarget, PolicyFile, Protocol } from '../config/index.ts';
 import type {
   CircuitBreaker,
   HashPolicy,
@@ -10,7 +10,15 @@ import type {
   RetryPolicy,
 } from '../config/resilience-schema.ts';
 
-export type { CircuitBreaker, HashPolicy, HealthCheck, OutlierDetection, RetryBudget, RetryPolicy };
+export type {
+  CircuitBreaker,
+  HashPolicy,
+  HealthCheck,
+  ObservabilityTarget as Observability,
+  OutlierDetection,
+  RetryBudget,
+  RetryPolicy,
+};
 
 /** Where services run, as every source emits it (static file or Consul). */
 export type Catalog = CatalogFile;
@@ -142,6 +150,8 @@ export interface Model {
   readonly sidecarHosts: readonly VirtualHost[];
   /** Present when the policy has an auth section: the edge calls Gatehouse's Check service. */
   readonly edgeAuth?: EdgeAuth;
+  /** What Envoys report (access logs, request ids, traces, stats); absent: none of it. */
+  readonly observability?: ObservabilityTarget;
 }
 
 /** How the edge reaches the ext_authz Check service, and which policy version routes carry. */

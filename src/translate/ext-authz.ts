@@ -7,11 +7,10 @@ import type { Cluster as EnvoyCluster } from '../generated/envoy/config/cluster/
 import type { ExtAuthz } from '../generated/envoy/extensions/filters/http/ext_authz/v3/ExtAuthz.ts';
 import type { ExtAuthzPerRoute } from '../generated/envoy/extensions/filters/http/ext_authz/v3/ExtAuthzPerRoute.ts';
 import type { HttpFilter } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpFilter.ts';
-import type { HttpProtocolOptions } from '../generated/envoy/extensions/upstreams/http/v3/HttpProtocolOptions.ts';
 import type { EdgeAuth } from '../model/index.ts';
 import { names } from '../model/index.ts';
 import { type AnyMessage, pack } from '../protos.ts';
-import { HTTP_PROTOCOL_OPTIONS_TYPE } from '../resource-types.ts';
+import { addressCluster } from './address-cluster.ts';
 
 const EXT_AUTHZ_TYPE = 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz';
 const EXT_AUTHZ_PER_ROUTE_TYPE = 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute';
@@ -53,19 +52,7 @@ export function extAuthzPerRoute(policyKey: string, checked: boolean, a: EdgeAut
   return { [EXT_AUTHZ_FILTER]: pack(EXT_AUTHZ_PER_ROUTE_TYPE, perRoute) };
 }
 
-/** The cluster Envoy reaches the Check service through (HTTP/2, static address). */
+/** The cluster Envoy reaches the Check service through (HTTP/2, one address). */
 export function authzCluster(a: EdgeAuth): EnvoyCluster {
-  const h2: HttpProtocolOptions = { explicit_http_config: { http2_protocol_options: {} } };
-  return {
-    name: names.AUTHZ_CLUSTER,
-    type: 'STATIC',
-    connect_timeout: toDuration(1000),
-    load_assignment: {
-      cluster_name: names.AUTHZ_CLUSTER,
-      endpoints: [
-        { lb_endpoints: [{ endpoint: { address: { socket_address: { address: a.host, port_value: a.port } } } }] },
-      ],
-    },
-    typed_extension_protocol_options: { [HTTP_PROTOCOL_OPTIONS_TYPE]: pack(HTTP_PROTOCOL_OPTIONS_TYPE, h2) },
-  };
+  return addressCluster(names.AUTHZ_CLUSTER, a.host, a.port, true);
 }

@@ -2,9 +2,10 @@
 // proxyless gRPC clients (`xds:///<service>`).
 import type { Listener } from '../generated/envoy/config/listener/v3/Listener.ts';
 import type { HttpConnectionManager } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
-import type { EdgeAuth, GrpcTarget, HttpListener } from '../model/index.ts';
+import type { EdgeAuth, GrpcTarget, HttpListener, Observability } from '../model/index.ts';
 import { pack } from '../protos.ts';
 import { HCM_TYPE } from '../resource-types.ts';
+import { hcmObservability } from './hcm-observability.ts';
 import { httpFilters } from './http-filters.ts';
 
 function rds(routeConfigName: string): HttpConnectionManager['rds'] {
@@ -12,7 +13,7 @@ function rds(routeConfigName: string): HttpConnectionManager['rds'] {
 }
 
 /** The edge listener: one HTTP connection manager that fetches its routes over RDS. */
-export function translateEdgeListener(l: HttpListener, auth?: EdgeAuth): Listener {
+export function translateEdgeListener(l: HttpListener, auth?: EdgeAuth, o?: Observability): Listener {
   const hcm: HttpConnectionManager = {
     stat_prefix: 'edge_http',
     codec_type: 'AUTO',
@@ -23,6 +24,7 @@ export function translateEdgeListener(l: HttpListener, auth?: EdgeAuth): Listene
     merge_slashes: true,
     path_with_escaped_slashes_action: 'UNESCAPE_AND_REDIRECT',
     use_remote_address: { value: true },
+    ...hcmObservability(o, { authz: auth !== undefined, serviceName: o?.tracing?.edgeServiceName ?? '' }),
   };
   return {
     name: l.name,

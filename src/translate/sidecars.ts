@@ -9,14 +9,16 @@
 import type { Cluster as EnvoyCluster } from '../generated/envoy/config/cluster/v3/Cluster.ts';
 import type { Listener } from '../generated/envoy/config/listener/v3/Listener.ts';
 import type { HttpConnectionManager } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
-import type { Model, Sidecar, VirtualHost } from '../model/index.ts';
+import type { Model, Observability, Sidecar, VirtualHost } from '../model/index.ts';
 import { names } from '../model/index.ts';
 import { pack } from '../protos.ts';
 import { CLUSTER, ENDPOINT, HCM_TYPE, LISTENER, ROUTE } from '../resource-types.ts';
 import { http2Upstream } from './clusters.ts';
+import { hcmObservability } from './hcm-observability.ts';
 import { httpFilters } from './http-filters.ts';
 import type { NamedResource, SidecarSet } from './resources.ts';
 import { translateRouteConfiguration } from './routes.ts';
+import { envoyAdminCluster, type StatsEndpoint, statsListener } from './stats-listener.ts';
 
 const { SIDECAR_INBOUND, SIDECAR_OUTBOUND, localAppClusterName } = names;
 
@@ -25,7 +27,12 @@ function hcmFilter(hcm: HttpConnectionManager): NonNullable<Listener['filter_cha
 }
 
 /** Traffic to the app: every request on the inbound port goes to the local app cluster. */
-function inboundListener(inboundPort: number, appPort: number): Listener {
+function inboundListener(
+  inboundPort: number,
+  appPort: number,
+  o: Observability | undefined,
+  service: string,
+): Listener {
   const cluster = localAppClusterName(appPort);
   const hcm: HttpConnectionManager = {
     stat_prefix: 'inbound',
@@ -42,6 +49,7 @@ function inboundListener(inboundPort: number, appPort: number): Listener {
       ],
     },
     http_filters: httpFilters(),
+    ...hcmObservability(o, { authz: false, serviceName: service }),
   };
   return {
     name: SIDECAR_INBOUND,
@@ -51,12 +59,13 @@ function inboundListener(inboundPort: number, appPort: number): Listener {
 }
 
 /** The app's outgoing calls: loopback only, routed by Host over RDS. */
-function outboundListener(outboundPort: number): Listener {
+function outboundListener(outboundPort: number, o: Observability | undefined, service: string): Listener {
   const hcm: HttpConnectionManager = {
     stat_prefix: 'outbound',
     codec_type: 'AUTO',
     rds: { config_source: { ads: {}, resource_api_version: 'V3' }, route_config_name: SIDECAR_OUTBOUND },
     http_filters: httpFilters(),
+    ...hcmObservability(o, { authz: false, serviceName: service }),
   };
   return {
     name: SIDECAR_OUTBOUND,
@@ -99,11 +108,39 @@ function interned(make: (s: Sidecar) => NamedResource): (key: string, s: Sidecar
   };
 }
 
+const sortedByName = (items: NamedResource[]) => items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+/**
+ * The stats listener and admin cluster every sidecar shares. The admin cluster is left out when it
+ * is the edge's too (same address, same name): the view already holds it, shared.
+ */
+function sidecarStats(sidecar: StatsEndpoint, edge: StatsEndpoint) {
+  const admin = envoyAdminCluster(sidecar);
+  const shared = names.envoyAdminClusterName(edge.admin.host, edge.admin.port) === admin.name;
+  return {
+    listener: { name: names.STATS_LISTENER, message: statsListener(sidecar) },
+    clusters: shared ? [] : [{ name: admin.name!, message: admin }],
+    sharedAdmin: shared ? [admin.name!] : [],
+  };
+}
+
 /** The sidecar resources of every service in `model.sidecars`. */
 export function translateSidecars(model: Model): SidecarSet[] {
   const cluster = interned((s) => ({ name: localAppClusterName(s.appPort), message: localAppCluster(s) }));
-  const inbound = interned((s) => ({ name: SIDECAR_INBOUND, message: inboundListener(s.inboundPort, s.appPort) }));
-  const outbound = interned((s) => ({ name: SIDECAR_OUTBOUND, message: outboundListener(s.outboundPort) }));
+  const o = model.observability;
+  const inbound = interned((s) => ({
+    name: SIDECAR_INBOUND,
+    message: inboundListener(s.inboundPort, s.appPort, o, s.service),
+  }));
+  const outbound = interned((s) => ({
+    name: SIDECAR_OUTBOUND,
+    message: outboundListener(s.outboundPort, o, s.service),
+  }));
+  // Spans carry the sidecar's service, so with tracing on its listeners are its own.
+  const traced = (s: Sidecar) => (o?.tracing ? `,${s.service}` : '');
+  const stats = o?.stats && sidecarStats(o.stats.sidecar, o.stats.edge);
+  // A declared upstream list picks edge clusters by name: the edge-level ones it needs too.
+  const picked = [...(o?.tracing ? [names.OTEL_COLLECTOR_CLUSTER] : []), ...(stats?.sharedAdmin ?? [])];
   let hostOf: Map<string, VirtualHost> | undefined;
   const routes = interned((s) => {
     let hosts = model.sidecarHosts;
@@ -115,11 +152,17 @@ export function translateSidecars(model: Model): SidecarSet[] {
   });
   return model.sidecars.map((s) => ({
     service: s.service,
-    ...(s.upstreams && { clusters: s.upstreams.clusters }),
+    ...(s.upstreams && {
+      clusters: picked.length ? [...s.upstreams.clusters, ...picked].sort() : s.upstreams.clusters,
+    }),
     own: {
-      [CLUSTER]: [cluster(`${s.appPort},${s.appProtocol}`, s)],
+      [CLUSTER]: sortedByName([cluster(`${s.appPort},${s.appProtocol}`, s), ...(stats?.clusters ?? [])]),
       [ENDPOINT]: [],
-      [LISTENER]: [inbound(`${s.inboundPort},${s.appPort}`, s), outbound(`${s.outboundPort}`, s)],
+      [LISTENER]: sortedByName([
+        inbound(`${s.inboundPort},${s.appPort}${traced(s)}`, s),
+        outbound(`${s.outboundPort}${traced(s)}`, s),
+        ...(stats ? [stats.listener] : []),
+      ]),
       // Every sidecar without an upstream list shares the key "*", so one RouteConfiguration.
       [ROUTE]: [routes(s.upstreams ? `=${s.service}` : '*', s)],
     },

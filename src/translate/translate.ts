@@ -9,6 +9,8 @@ import { translateEdgeListener, translateGrpcListener } from './listeners.ts';
 import type { Flavor, NamedResource, ResourceSet, Translation } from './resources.ts';
 import { translateRouteConfiguration } from './routes.ts';
 import { translateSidecars } from './sidecars.ts';
+import { envoyAdminCluster, statsListener } from './stats-listener.ts';
+import { collectorCluster } from './tracing.ts';
 
 const sorted = (items: NamedResource[]) => items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
@@ -69,13 +71,24 @@ function shared(model: Model, profile: Flavor) {
 export function translate(model: Model): Translation {
   const edgeShared = shared(model, 'edge');
   const auth = model.edgeAuth;
+  const o = model.observability;
+  // Clusters and listeners of the edge's own: the Check service (proxyless clients cannot call
+  // ext_authz), the trace collector and the Envoy's admin behind the stats listener.
+  const edgeClusters: NamedResource[] = [];
+  if (auth) edgeClusters.push({ name: names.AUTHZ_CLUSTER, message: authzCluster(auth) });
+  if (o?.tracing) edgeClusters.push({ name: names.OTEL_COLLECTOR_CLUSTER, message: collectorCluster(o.tracing) });
+  const edgeListeners: NamedResource[] = [
+    { name: model.edgeListener.name, message: translateEdgeListener(model.edgeListener, auth, o) },
+  ];
+  if (o?.stats) {
+    const admin = envoyAdminCluster(o.stats.edge);
+    edgeClusters.push({ name: admin.name!, message: admin });
+    edgeListeners.push({ name: names.STATS_LISTENER, message: statsListener(o.stats.edge) });
+  }
   const edge: ResourceSet = {
-    // The ext_authz cluster is the edge's own (proxyless clients cannot call ext_authz).
-    [CLUSTER]: auth
-      ? sorted([...edgeShared.clusters, { name: names.AUTHZ_CLUSTER, message: authzCluster(auth) }])
-      : edgeShared.clusters,
+    [CLUSTER]: edgeClusters.length ? sorted([...edgeShared.clusters, ...edgeClusters]) : edgeShared.clusters,
     [ENDPOINT]: edgeShared.endpoints,
-    [LISTENER]: [{ name: model.edgeListener.name, message: translateEdgeListener(model.edgeListener, auth) }],
+    [LISTENER]: sorted(edgeListeners),
     [ROUTE]: [
       {
         name: model.edgeListener.routeConfigName,

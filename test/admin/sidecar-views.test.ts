@@ -75,7 +75,8 @@ describe('gatehouse render', () => {
     const { stdout } = await render('sidecar/web');
     const dump = parse(stdout) as Obj;
     expect(dump.profile).toBe('sidecar/web');
-    expect(listenerNames(dump.configs)).toEqual(['sidecar-inbound', 'sidecar-outbound']);
+    // The stats listener comes with the default observability settings.
+    expect(listenerNames(dump.configs)).toEqual(['gatehouse-stats', 'sidecar-inbound', 'sidecar-outbound']);
   });
 
   it('refuses a sidecar of an unknown service, naming it', async () => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings, type Parsed, type Settings } from '../../src/config/index.ts';
+import { loadSettings, observabilityTarget, type Parsed, type Settings } from '../../src/config/index.ts';
 import type { Diagnostic } from '../../src/errors.ts';
 
 let dir: string;
@@ -41,6 +41,16 @@ const DEFAULTS = {
   catalog: { consul: true },
   policy: {},
   pipeline: { quietPeriod: 100, endpointQuietPeriod: 20, maxDelay: 1000 },
+  observability: {
+    accessLog: { enabled: true },
+    requestId: { enabled: true },
+    tracing: { enabled: false, samplingPercent: 100, edgeServiceName: 'gatehouse-edge' },
+    stats: {
+      enabled: true,
+      edge: { address: '0.0.0.0:9102', admin: '127.0.0.1:9901' },
+      sidecar: { address: '0.0.0.0:15090', admin: '127.0.0.1:15000' },
+    },
+  },
   log: { level: 'info' },
 };
 
@@ -172,6 +182,53 @@ describe('source choices are exclusive', () => {
     const f = await file('xds: { address: [\n');
     expect(problems(loadSettings(f))[0]?.code).toBe('CONFIG_PARSE');
     expect(problems(loadSettings(f))[0]?.path).toMatch(new RegExp(`^${f}:\\d+:\\d+$`));
+  });
+});
+
+describe('observability settings', () => {
+  it('defaults: access log, request ids and stats on, tracing off; the target leaves tracing out', () => {
+    const t = observabilityTarget(value(loadSettings(undefined)).observability);
+    expect(t).toEqual({
+      accessLog: true,
+      requestId: true,
+      stats: {
+        edge: { listen: { host: '0.0.0.0', port: 9102 }, admin: { host: '127.0.0.1', port: 9901 } },
+        sidecar: { listen: { host: '0.0.0.0', port: 15090 }, admin: { host: '127.0.0.1', port: 15000 } },
+      },
+    });
+  });
+
+  it('each part switches off on its own', async () => {
+    const f = await file(
+      'observability: { accessLog: { enabled: false }, requestId: { enabled: false }, stats: { enabled: false } }',
+    );
+    expect(observabilityTarget(value(loadSettings(f)).observability)).toEqual({ accessLog: false, requestId: false });
+  });
+
+  it('tracing needs a collector, named at its path', async () => {
+    const p = problems(loadSettings(await file('observability: { tracing: { enabled: true } }')));
+    expect(p).toEqual([expect.objectContaining({ path: expect.stringContaining('observability.tracing.collector') })]);
+    expect(p[0]!.message).toContain('no collector');
+  });
+
+  it('tracing with a collector by name: split into host and port, sampling kept', async () => {
+    const f = await file('observability: { tracing: { enabled: true, collector: "otel:4317", samplingPercent: 5 } }');
+    expect(observabilityTarget(value(loadSettings(f)).observability).tracing).toEqual({
+      collector: { host: 'otel', port: 4317 },
+      samplingPercent: 5,
+      edgeServiceName: 'gatehouse-edge',
+    });
+  });
+
+  it('a bad stats address or sampling share names the field and value', async () => {
+    const p = problems(
+      loadSettings(
+        await file('observability: { stats: { edge: { address: "nope" } }, tracing: { samplingPercent: 150 } }'),
+      ),
+    );
+    const paths = p.map((d) => d.path).join(' ');
+    expect(paths).toContain('observability.stats.edge.address');
+    expect(paths).toContain('observability.tracing.samplingPercent');
   });
 });
 

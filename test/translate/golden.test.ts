@@ -7,9 +7,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { compile } from '../../src/compile.ts';
-import { parseCatalog, parsePolicy } from '../../src/config/index.ts';
+import {
+  type ObservabilityTarget,
+  observabilityTarget,
+  parseCatalog,
+  parsePolicy,
+  settingsFile as settingsSchema,
+} from '../../src/config/index.ts';
 import { configDump } from '../../src/snapshot/index.ts';
 import { PROFILES, type Profile, sidecarProfile } from '../../src/translate/resources.ts';
 
@@ -25,7 +31,15 @@ function load(dir: string) {
   const profiles: Profile[] = [...PROFILES, ...declared.map(([s]) => sidecarProfile(s)).sort()];
   // A fixed Check-service address, so cases with an auth section render ext_authz deterministically.
   const authz = { host: '127.0.0.1', port: 18001, timeoutMs: 250 };
-  return { ...compile(catalog.value, policy.value, { authz }), profiles };
+  // A case's settings.yaml (only its observability section matters) turns access logs, request
+  // ids, tracing and stats on; without one, none of them, so each case shows only its subject.
+  const settingsFile = path.join(dir, 'settings.yaml');
+  let observability: ObservabilityTarget | undefined;
+  if (existsSync(settingsFile)) {
+    const settings = settingsSchema.parse(parse(readFileSync(settingsFile, 'utf8')));
+    observability = observabilityTarget(settings.observability);
+  }
+  return { ...compile(catalog.value, policy.value, { authz, observability }), profiles };
 }
 
 const cases = readdirSync(ROOT, { withFileTypes: true })
