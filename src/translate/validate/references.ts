@@ -1,5 +1,6 @@
 // The reference graph inside one profile's resource set: routes name clusters, EDS clusters need a
-// ClusterLoadAssignment, and listeners using RDS name a RouteConfiguration. Envoy accepts each
+// ClusterLoadAssignment, listeners using RDS name a RouteConfiguration, and the gRPC services a
+// connection manager calls (the ext_authz filter, the OpenTelemetry tracer) name clusters. Envoy accepts each
 // resource alone and then fails at runtime (503 "no cluster", a cluster stuck warming, a listener
 // never ready), so this is the check PGV rules cannot make.
 import { type Diagnostic, problem } from '../../errors.ts';
@@ -56,12 +57,38 @@ function checkRoutes(config: Obj, owner: string, at: string, clusters: Names, ou
   });
 }
 
+/** An Any of a known type, unpacked; undefined for anything else. */
+function unpacked(any: unknown): Obj | undefined {
+  const a = obj(any);
+  if (!a || !str(a.type_url) || !(a.value instanceof Uint8Array)) return undefined;
+  try {
+    return unpack(a as { type_url: string; value: Uint8Array });
+  } catch {
+    return undefined; // a type outside the loaded protos: PGV validation reports it
+  }
+}
+
+/** The clusters an HCM's gRPC services dial: each HTTP filter's and the tracer's `envoy_grpc`. */
+function grpcServiceTargets(hcm: Obj): { cluster: string; where: string }[] {
+  const out: { cluster: string; where: string }[] = [];
+  const target = (config: Obj | undefined, where: string) => {
+    const name = str(obj(obj(config?.grpc_service)?.envoy_grpc)?.cluster_name);
+    if (name) out.push({ cluster: name, where: `${where}.grpc_service.envoy_grpc.cluster_name` });
+  };
+  list(hcm.http_filters).forEach((f, i) => {
+    target(unpacked(f.typed_config), `http_filters[${i}].typed_config`);
+  });
+  target(unpacked(obj(obj(hcm.tracing)?.provider)?.typed_config), 'tracing.provider.typed_config');
+  return out;
+}
+
 // Decoding a listener's HCMs is the costly part; listener messages reused between builds (the
 // fast lane) are decoded once.
-const hcmMemo = new WeakMap<object, { hcm: Obj; where: string }[]>();
+type DecodedHcm = { hcm: Obj; where: string; grpcTargets: { cluster: string; where: string }[] };
+const hcmMemo = new WeakMap<object, DecodedHcm[]>();
 
 /** Every HCM of a listener with where it sits: filter chains, the default chain, the api_listener. */
-function connectionManagers(listener: Obj): { hcm: Obj; where: string }[] {
+function connectionManagers(listener: Obj): DecodedHcm[] {
   let found = hcmMemo.get(listener);
   if (!found) {
     found = decodeConnectionManagers(listener);
@@ -70,7 +97,7 @@ function connectionManagers(listener: Obj): { hcm: Obj; where: string }[] {
   return found;
 }
 
-function decodeConnectionManagers(listener: Obj): { hcm: Obj; where: string }[] {
+function decodeConnectionManagers(listener: Obj): DecodedHcm[] {
   const found: { any: unknown; where: string }[] = [];
   const chains = list(listener.filter_chains).map((c, i) => ({ chain: c, where: `filter_chains[${i}]` }));
   const fallback = obj(listener.default_filter_chain);
@@ -82,11 +109,12 @@ function decodeConnectionManagers(listener: Obj): { hcm: Obj; where: string }[] 
   }
   const api = obj(listener.api_listener);
   if (api) found.push({ any: api.api_listener, where: 'api_listener.api_listener' });
-  const out: { hcm: Obj; where: string }[] = [];
+  const out: DecodedHcm[] = [];
   for (const { any, where } of found) {
     const a = obj(any);
     if (!a || !str(a.type_url).endsWith(`/${HCM_TYPE}`) || !(a.value instanceof Uint8Array)) continue;
-    out.push({ hcm: unpack(a as { type_url: string; value: Uint8Array }), where });
+    const hcm = unpack(a as { type_url: string; value: Uint8Array });
+    out.push({ hcm, where, grpcTargets: grpcServiceTargets(hcm) });
   }
   return out;
 }
@@ -122,7 +150,17 @@ export function checkReferences(set: ResourceSet, label = '', shared?: SharedNam
   }
   for (const r of set[LISTENER]) {
     const owner = `Listener "${r.name}"`;
-    for (const { hcm, where } of connectionManagers(r.message as Obj)) {
+    for (const { hcm, where, grpcTargets } of connectionManagers(r.message as Obj)) {
+      for (const t of grpcTargets) {
+        if (clusters.has(t.cluster)) continue;
+        out.push(
+          problem(
+            'REFERENCE_DANGLING',
+            `${lead}${owner} ${where}.${t.where}`,
+            `listener "${r.name}" calls a gRPC service through unknown cluster "${t.cluster}"`,
+          ),
+        );
+      }
       const rds = obj(hcm.rds);
       const name = str(rds?.route_config_name);
       if (rds && !routeConfigs.has(name)) {

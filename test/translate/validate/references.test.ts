@@ -136,4 +136,39 @@ describe('checkReferences', () => {
       'Listener "l" api_listener.api_listener.route_config.virtual_hosts[0].routes[0].route.cluster',
     ]);
   });
+
+  it('checks the clusters an HCM calls gRPC services through: the ext_authz filter and the tracer', () => {
+    const grpcService = (cluster: string) => ({ grpc_service: { envoy_grpc: { cluster_name: cluster } } });
+    const spec = pack(HCM_TYPE, {
+      stat_prefix: 's',
+      route_config: { name: 'inline', virtual_hosts: [] },
+      http_filters: [
+        {
+          name: 'envoy.filters.http.ext_authz',
+          typed_config: pack('envoy.extensions.filters.http.ext_authz.v3.ExtAuthz', grpcService('authz')),
+        },
+        { name: 'router', typed_config: pack(ROUTER_TYPE, {}) },
+      ],
+      tracing: {
+        provider: {
+          name: 'envoy.tracers.opentelemetry',
+          typed_config: pack('envoy.config.trace.v3.OpenTelemetryConfig', grpcService('otel')),
+        },
+      },
+    });
+    const listener = named('l', { name: 'l', filter_chains: [{ filters: [{ name: 'hcm', typed_config: spec }] }] });
+    const at = 'Listener "l" filter_chains[0].filters[0].typed_config.';
+    expect(checkReferences(set({ [LISTENER]: [listener] })).map((d) => [d.path, d.message])).toEqual([
+      [
+        `${at}http_filters[0].typed_config.grpc_service.envoy_grpc.cluster_name`,
+        'listener "l" calls a gRPC service through unknown cluster "authz"',
+      ],
+      [
+        `${at}tracing.provider.typed_config.grpc_service.envoy_grpc.cluster_name`,
+        'listener "l" calls a gRPC service through unknown cluster "otel"',
+      ],
+    ]);
+    const both = [named('authz', { name: 'authz' }), named('otel', { name: 'otel' })];
+    expect(checkReferences(set({ [LISTENER]: [listener], [CLUSTER]: both }))).toEqual([]);
+  });
 });
