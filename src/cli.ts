@@ -2,29 +2,31 @@
 // The `gatehouse` command: `serve` (default) runs the control plane; `render` prints what a node
 // of a profile would receive. Flags beat environment variables, which beat the settings file.
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
-import { AUTHZ_USAGE, runAuthzCommand } from './authz/cli-command.ts';
-import { compile } from './compile.ts';
-import {
-  loadSettings,
-  observabilityTarget,
-  parseCatalog,
-  parsePolicy,
-  readText,
-  splitHostPort,
-} from './config/index.ts';
+import { CHECK_USAGE, runHealthCheck } from './admin/health-check.ts';
 import { type Diagnostic, formatDiagnostics } from './errors.ts';
-import { createLogger } from './log.ts';
-import { startGatehouse } from './main.ts';
 import { POLICY_USAGE, runPolicyCommand } from './policy/cli.ts';
-import { configDump, unservedReason } from './snapshot/index.ts';
-import { PROFILE_SYNTAX, parseProfile } from './translate/resources.ts';
+
+// `check` is the container's health check, run every few seconds: it answers and exits before the
+// rest of Gatehouse (protos, zod schemas, the pipeline) is loaded, hence the dynamic imports below.
+if (process.argv[2] === 'check') process.exit(await runHealthCheck(process.argv.slice(3)));
+
+const { stringify } = await import('yaml');
+const { AUTHZ_USAGE, runAuthzCommand } = await import('./authz/cli-command.ts');
+const { compile } = await import('./compile.ts');
+const { loadSettings, observabilityTarget, parseCatalog, parsePolicy, readText, splitHostPort } = await import(
+  './config/index.ts'
+);
+const { createLogger } = await import('./log.ts');
+const { startGatehouse } = await import('./main.ts');
+const { configDump, unservedReason } = await import('./snapshot/index.ts');
+const { PROFILE_SYNTAX, parseProfile } = await import('./translate/resources.ts');
 
 const USAGE = `usage:
   gatehouse [serve] [--config FILE] [--consul URL] [--xds-address HOST:PORT] [--admin-address HOST:PORT] [--authz-address HOST:PORT]
   gatehouse render --config FILE --node edge|grpc|sidecar/<service>
 ${POLICY_USAGE}
 ${AUTHZ_USAGE}
+${CHECK_USAGE}
 
 environment: GATEHOUSE_XDS_ADDRESS, GATEHOUSE_ADMIN_ADDRESS, GATEHOUSE_AUTHZ_ADDRESS (flags win);
              CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, CONSUL_HTTP_TOKEN_FILE, CONSUL_CACERT, ... as Consul's tools read them`;

@@ -53,7 +53,9 @@ export function fileSource<T>(opts: FileSourceOptions<T>): Source<T> {
     start(sink) {
       read(sink);
       watcher = watch(path.dirname(file), (_event, changed) => {
-        if (changed !== null && changed !== path.basename(file)) return;
+        // A Kubernetes ConfigMap volume changes by renaming its `..data` symlink over a new
+        // folder: the file's own name (a symlink through `..data`) sees no event of its own.
+        if (changed !== null && changed !== path.basename(file) && changed !== '..data') return;
         clearTimeout(timer);
         timer = setTimeout(() => read(sink), opts.settleMs ?? 25);
       });

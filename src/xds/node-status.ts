@@ -41,6 +41,8 @@ export interface TypeStatus {
   };
   readonly lastAck?: { readonly version: string; readonly nonce: string; readonly at: string };
   readonly lastNack?: NackRecord;
+  /** Present while the node has NACKed the latest response and not ACKed one since (it runs on an older state). */
+  readonly unresolvedNack?: true;
 }
 
 /** One node's status. */

@@ -130,6 +130,7 @@ export class SotwStream {
         }),
         ...(s.lastAck && { lastAck: { ...s.lastAck, at: new Date(s.lastAck.at).toISOString() } }),
         ...(s.lastNack && { lastNack: s.lastNack }),
+        ...(s.rejected && { unresolvedNack: true as const }),
       };
     }
     return { ...this.#info, types };
