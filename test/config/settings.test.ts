@@ -292,10 +292,10 @@ describe('command-line overrides', () => {
 });
 
 describe('shipped settings files', () => {
-  it('config/gatehouse.yaml (embedded default) and deploy/gatehouse-consul.yaml (compose) load', () => {
+  it('config/gatehouse.yaml (embedded default) and deploy/compose/gatehouse.yaml (compose) load', () => {
     const local = loadSettings('config/gatehouse.yaml');
     expect(local.ok && local.value.catalog.file?.endsWith('config/catalog.yaml')).toBe(true);
-    const compose = loadSettings('deploy/gatehouse-consul.yaml');
+    const compose = loadSettings('deploy/compose/gatehouse.yaml');
     expect(compose.ok && compose.value.catalog.consul && compose.value.authz.advertise).toBe('gatehouse:18001');
   });
 });
