@@ -1,39 +1,51 @@
-// A read-only union of two maps with disjoint keys, each in name order, iterated in name order
-// without copying either. A sidecar's cluster view is the edge's thousand clusters plus its own
-// local app cluster: a MergedMap costs O(1) to make, where a copy per sidecar would cost
-// O(services) each and O(services²) for the fleet.
+// A read-only union of two maps, each in name order, iterated in name order without copying
+// either. A sidecar's cluster view is the edge's thousand clusters plus its own local app cluster,
+// minus the few the edge keeps to itself: a MergedMap costs O(hidden) to make, where a copy per
+// sidecar would cost O(services) each and O(services²) for the fleet.
 
-/** Two disjoint, name-ordered maps seen as one name-ordered map. */
+/** Two name-ordered maps seen as one, less `hidden` names of `a`; `a` and `b` must then be disjoint. */
 export class MergedMap<V> implements ReadonlyMap<string, V> {
   readonly #a: ReadonlyMap<string, V>;
   readonly #b: ReadonlyMap<string, V>;
+  readonly #hidden: ReadonlySet<string> | undefined;
+  readonly #size: number;
 
-  constructor(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>) {
+  constructor(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, hidden?: ReadonlySet<string>) {
     this.#a = a;
     this.#b = b;
+    this.#hidden = hidden && hidden.size > 0 ? hidden : undefined;
+    let hiddenInA = 0;
+    for (const n of this.#hidden ?? []) if (a.has(n)) hiddenInA++;
+    this.#size = a.size - hiddenInA + b.size;
   }
 
   get size(): number {
-    return this.#a.size + this.#b.size;
+    return this.#size;
   }
 
   get(key: string): V | undefined {
-    return this.#b.get(key) ?? this.#a.get(key);
+    return this.#b.get(key) ?? (this.#hidden?.has(key) ? undefined : this.#a.get(key));
   }
 
   has(key: string): boolean {
-    return this.#b.has(key) || this.#a.has(key);
+    return this.#b.has(key) || (!this.#hidden?.has(key) && this.#a.has(key));
   }
 
   *entries(): MapIterator<[string, V]> {
     const a = this.#a.entries();
     const b = this.#b.entries();
-    let x = a.next();
+    const hidden = this.#hidden;
+    const next = () => {
+      let n = a.next();
+      while (hidden && !n.done && hidden.has(n.value[0])) n = a.next();
+      return n;
+    };
+    let x = next();
     let y = b.next();
     while (!x.done || !y.done) {
       if (y.done || (!x.done && x.value[0] < y.value[0])) {
         yield x.value as [string, V];
-        x = a.next();
+        x = next();
       } else {
         yield y.value;
         y = b.next();

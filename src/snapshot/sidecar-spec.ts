@@ -16,6 +16,8 @@ export interface SidecarSpec {
   readonly service: string;
   /** The edge clusters (and endpoints of the same names) it may use, sorted; absent: all. */
   readonly clusters?: ReadonlySet<string>;
+  /** Without a list: edge clusters its view leaves out (the edge's own: Check service, admin). */
+  readonly hidden?: ReadonlySet<string>;
   /** Its own entries per type, in name order. Sidecars with equal ones share the maps. */
   readonly own: Readonly<Record<TypeUrl, ReadonlyMap<string, Entry>>>;
   /** The content version of its view, per type. */
@@ -38,7 +40,9 @@ export function buildSidecarSpecs(
   sets: readonly SidecarSet[],
   edge: ProfileSnapshot,
   previous: ReadonlyMap<string, SidecarSpec> | undefined,
+  edgeOnly: readonly string[] = [],
 ): Map<string, SidecarSpec> {
+  const hiddenAll = edgeOnly.length > 0 ? new Set(edgeOnly) : undefined;
   const entryOf = new Map<object, Entry>();
   const ownMaps = new Map<string, ReadonlyMap<string, Entry>>();
   const ids = new Map<Entry, number>();
@@ -46,6 +50,7 @@ export function buildSidecarSpecs(
   for (const s of sets) {
     const before = previous?.get(s.service);
     const clusters = s.clusters ? new Set(s.clusters) : undefined;
+    const hidden = clusters ? undefined : hiddenAll;
     const own = {} as Record<TypeUrl, ReadonlyMap<string, Entry>>;
     const versions = {} as Record<TypeUrl, string>;
     for (const t of PUSH_ORDER) {
@@ -68,13 +73,15 @@ export function buildSidecarSpecs(
       }
       own[t] = map;
       const shared = SHARED_TYPES.has(t) ? edge[t] : undefined;
+      // Versions XOR entry hashes: XORing a hidden entry again takes it out of the edge's version.
+      const unseen = hidden && t === CLUSTER ? [...picked(shared!.entries, hidden)] : [];
       versions[t] = !shared
         ? versionOf(map.values())
         : clusters
           ? versionOf([...picked(shared.entries, clusters), ...map.values()])
-          : extendVersion(shared.version, map.values());
+          : extendVersion(shared.version, [...unseen, ...map.values()]);
     }
-    out.set(s.service, { service: s.service, ...(clusters && { clusters }), own, versions });
+    out.set(s.service, { service: s.service, ...(clusters && { clusters }), ...(hidden && { hidden }), own, versions });
   }
   return out;
 }

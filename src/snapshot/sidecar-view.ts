@@ -3,7 +3,7 @@
 // upstream list: its endpoints view is the edge's TypeSnapshot itself and its clusters view a
 // MergedMap over the edge's map. Versions, previousVersion and `changed` are exact, so streams
 // keep the O(changed) path (xds/type-state.ts).
-import { PUSH_ORDER, type TypeUrl } from '../resource-types.ts';
+import { CLUSTER, PUSH_ORDER, type TypeUrl } from '../resource-types.ts';
 import type { Entry } from './entry.ts';
 import { MergedMap } from './merged-map.ts';
 import { picked, SHARED_TYPES, type SidecarSpec } from './sidecar-spec.ts';
@@ -21,11 +21,19 @@ const NOTHING: ReadonlySet<string> = new Set();
 function contentOf(spec: SidecarSpec, t: TypeUrl, shared: ReadonlyMap<string, Entry> | undefined) {
   const own = spec.own[t];
   if (!shared) return own;
-  if (!spec.clusters) return own.size === 0 ? shared : new MergedMap(shared, own);
+  const hidden = t === CLUSTER ? spec.hidden : undefined;
+  if (!spec.clusters) return own.size === 0 && !hidden ? shared : new MergedMap(shared, own, hidden);
   // A declared list is short: a real map, in name order like every other.
   const only = new Map<string, Entry>();
   for (const e of picked(shared, spec.clusters)) only.set(e.name, e);
   return own.size === 0 ? only : new MergedMap(only, own);
+}
+
+/** Whether two (small) name sets hold the same names; absent is empty. */
+function sameNames(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
+  if ((a?.size ?? 0) !== (b?.size ?? 0)) return false;
+  for (const n of a ?? []) if (!b!.has(n)) return false;
+  return true;
 }
 
 /** Names whose entry differs between `a` and `b`, including names only one has. */
@@ -43,7 +51,7 @@ export function composeSidecarView(edge: ProfileSnapshot, spec: SidecarSpec, pri
   for (const t of PUSH_ORDER) {
     const shared = SHARED_TYPES.has(t) ? edge[t] : undefined;
     // Same content as the edge's (all endpoints, nothing own): the edge's TypeSnapshot as is.
-    if (shared && !spec.clusters && spec.own[t].size === 0) {
+    if (shared && !spec.clusters && spec.own[t].size === 0 && !(t === CLUSTER && spec.hidden)) {
       view[t] = shared;
       continue;
     }
@@ -54,10 +62,20 @@ export function composeSidecarView(edge: ProfileSnapshot, spec: SidecarSpec, pri
     }
     const sharedThen = shared ? prior.edge[t] : undefined;
     let changed: ReadonlySet<string>;
-    if (shared && sharedThen && !spec.clusters && !before.clusters && shared.previousVersion === sharedThen.version) {
-      // Both views hold every edge entry: the edge's changes plus the few own ones, O(changed).
+    if (
+      shared &&
+      sharedThen &&
+      !spec.clusters &&
+      !before.clusters &&
+      sameNames(before.hidden, spec.hidden) &&
+      shared.previousVersion === sharedThen.version
+    ) {
+      // Both views hold every edge entry but the same hidden ones: the edge's changes (less the
+      // hidden) plus the few own ones, O(changed).
       const own = differing(before.own[t], spec.own[t]);
-      changed = own.size === 0 ? shared.changed : new Set([...shared.changed, ...own]);
+      const hidden = t === CLUSTER ? spec.hidden : undefined;
+      const edgeChanged = hidden ? [...shared.changed].filter((n) => !hidden.has(n)) : shared.changed;
+      changed = own.size === 0 && !hidden ? shared.changed : new Set([...edgeChanged, ...own]);
     } else {
       changed = differing(contentOf(before, t, sharedThen?.entries), entries);
     }

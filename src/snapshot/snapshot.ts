@@ -97,7 +97,12 @@ export function createSnapshot(translation: Translation, previous?: Snapshot): S
     // Mix the type into the overall version so equal sets of different types differ.
     for (const t of PUSH_ORDER) mix(acc, `${profile}\0${t}\0${profiles[profile][t].version}`);
   }
-  const sidecars = buildSidecarSpecs(translation.sidecars ?? [], profiles.edge, previous?.sidecars);
+  const sidecars = buildSidecarSpecs(
+    translation.sidecars ?? [],
+    profiles.edge,
+    previous?.sidecars,
+    translation.edgeOnlyClusters,
+  );
   if (sidecars.size > 0) {
     // One digest over every sidecar's versions: a hash per sidecar would cost more than the rest.
     const all = createHash('sha256');

@@ -72,4 +72,9 @@ export interface Translation {
   readonly grpc: ResourceSet;
   /** One per service that can run a sidecar, sorted by service. */
   readonly sidecars?: readonly SidecarSet[];
+  /**
+   * Edge clusters no sidecar may see although sidecars share the edge's clusters: the Check
+   * service's and the edge admin's (sorted). A sidecar's view leaves them out.
+   */
+  readonly edgeOnlyClusters?: readonly string[];
 }

@@ -110,17 +110,12 @@ function interned(make: (s: Sidecar) => NamedResource): (key: string, s: Sidecar
 
 const sortedByName = (items: NamedResource[]) => items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-/**
- * The stats listener and admin cluster every sidecar shares. The admin cluster is left out when it
- * is the edge's too (same address, same name): the view already holds it, shared.
- */
-function sidecarStats(sidecar: StatsEndpoint, edge: StatsEndpoint) {
+/** The stats listener and admin cluster every sidecar holds (the edge's admin is hidden from it). */
+function sidecarStats(sidecar: StatsEndpoint) {
   const admin = envoyAdminCluster(sidecar);
-  const shared = names.envoyAdminClusterName(edge.admin.host, edge.admin.port) === admin.name;
   return {
     listener: { name: names.STATS_LISTENER, message: statsListener(sidecar) },
-    clusters: shared ? [] : [{ name: admin.name!, message: admin }],
-    sharedAdmin: shared ? [admin.name!] : [],
+    clusters: [{ name: admin.name!, message: admin }],
   };
 }
 
@@ -138,9 +133,9 @@ export function translateSidecars(model: Model): SidecarSet[] {
   }));
   // Spans carry the sidecar's service, so with tracing on its listeners are its own.
   const traced = (s: Sidecar) => (o?.tracing ? `,${s.service}` : '');
-  const stats = o?.stats && sidecarStats(o.stats.sidecar, o.stats.edge);
-  // A declared upstream list picks edge clusters by name: the edge-level ones it needs too.
-  const picked = [...(o?.tracing ? [names.OTEL_COLLECTOR_CLUSTER] : []), ...(stats?.sharedAdmin ?? [])];
+  const stats = o?.stats && sidecarStats(o.stats.sidecar);
+  // A declared upstream list picks edge clusters by name: the trace collector's too.
+  const picked = o?.tracing ? [names.OTEL_COLLECTOR_CLUSTER] : [];
   let hostOf: Map<string, VirtualHost> | undefined;
   const routes = interned((s) => {
     let hosts = model.sidecarHosts;

@@ -75,7 +75,12 @@ export function translate(model: Model): Translation {
   // Clusters and listeners of the edge's own: the Check service (proxyless clients cannot call
   // ext_authz), the trace collector and the Envoy's admin behind the stats listener.
   const edgeClusters: NamedResource[] = [];
-  if (auth) edgeClusters.push({ name: names.AUTHZ_CLUSTER, message: authzCluster(auth) });
+  // Sidecars share the edge's clusters; these two are the edge's alone.
+  const edgeOnly: string[] = [];
+  if (auth) {
+    edgeClusters.push({ name: names.AUTHZ_CLUSTER, message: authzCluster(auth) });
+    edgeOnly.push(names.AUTHZ_CLUSTER);
+  }
   if (o?.tracing) edgeClusters.push({ name: names.OTEL_COLLECTOR_CLUSTER, message: collectorCluster(o.tracing) });
   const edgeListeners: NamedResource[] = [
     { name: model.edgeListener.name, message: translateEdgeListener(model.edgeListener, auth, o) },
@@ -83,6 +88,7 @@ export function translate(model: Model): Translation {
   if (o?.stats) {
     const admin = envoyAdminCluster(o.stats.edge);
     edgeClusters.push({ name: admin.name!, message: admin });
+    edgeOnly.push(admin.name!);
     edgeListeners.push({ name: names.STATS_LISTENER, message: statsListener(o.stats.edge) });
   }
   const edge: ResourceSet = {
@@ -120,5 +126,10 @@ export function translate(model: Model): Translation {
   };
   grpcMemo.rotate();
   // Sidecars hold the edge clusters and endpoints too; the snapshot shares them, not translate.
-  return { edge, grpc, sidecars: translateSidecars(model) };
+  return {
+    edge,
+    grpc,
+    sidecars: translateSidecars(model),
+    ...(edgeOnly.length > 0 && { edgeOnlyClusters: edgeOnly.sort() }),
+  };
 }

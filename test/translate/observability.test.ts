@@ -99,6 +99,9 @@ describe('observability in translated resources', () => {
     );
     const clusters = names(s.view('sidecar/web')![CLUSTER].entries);
     expect(clusters).toContain('gatehouse-envoy-admin|127.0.0.1:15000');
+    // The edge's own clusters are not the sidecar's to see.
+    expect(clusters).not.toContain('gatehouse-envoy-admin|127.0.0.1:9901');
+    expect(clusters).not.toContain('gatehouse-authz');
     expect(new Set(clusters).size).toBe(clusters.length);
   });
 

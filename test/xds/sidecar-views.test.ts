@@ -2,6 +2,8 @@
 // snapshot, and with version / previousVersion / changed exact, so the per-stream diff fast path
 // (type-state.ts) gives the same answer as a full comparison.
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/compile.ts';
+import { type ObservabilityTarget, parseCatalog, parsePolicy } from '../../src/config/index.ts';
 import { build } from '../../src/model/index.ts';
 import { CLUSTER, ENDPOINT, LISTENER, PUSH_ORDER, ROUTE } from '../../src/resource-types.ts';
 import { createSnapshot, diffSnapshots, type Entry, type Snapshot, versionOf } from '../../src/snapshot/index.ts';
@@ -97,6 +99,60 @@ describe('sidecar views', () => {
     });
     // c may call a only.
     expect(diff['sidecar/c']).toBeUndefined();
+  });
+
+  it("the edge's own clusters (Check service, edge admin) stay out of every sidecar view, versions exact", () => {
+    const policy = (auth: boolean) =>
+      parsePolicy(`services:
+  a: { sidecar: {} }
+  b: { sidecar: { upstreams: [a] } }
+${auth ? 'auth: { defaults: { auth: none } }' : ''}
+`);
+    const observability: ObservabilityTarget = {
+      accessLog: true,
+      requestId: true,
+      stats: {
+        edge: { listen: { host: '0.0.0.0', port: 9102 }, admin: { host: '127.0.0.1', port: 9901 } },
+        sidecar: { listen: { host: '0.0.0.0', port: 15090 }, admin: { host: '127.0.0.1', port: 15000 } },
+      },
+    };
+    const snap = (authzHost: string | undefined, previous?: Snapshot, instances = '10.0.0.1') => {
+      const c = parseCatalog(
+        `services:\n  a: { instances: [{ address: ${instances}, port: 8080 }] }\n  b: { instances: [{ address: 10.0.0.2, port: 8080 }] }\n`,
+      );
+      const p = policy(authzHost !== undefined);
+      if (!c.ok || !p.ok) throw new Error('fixture invalid');
+      const authz = authzHost === undefined ? undefined : { host: authzHost, port: 18001, timeoutMs: 250 };
+      return compile(c.value, p.value, { authz, observability, previous }).snapshot!;
+    };
+    const edgeOnly = ['gatehouse-authz', 'gatehouse-envoy-admin|127.0.0.1:9901'];
+    const steps = [
+      snap('10.9.9.9'),
+      (prev: Snapshot) => snap('10.9.9.9', prev, '10.0.0.7'), // an endpoint change every sidecar of a sees
+      (prev: Snapshot) => snap('10.9.9.8', prev, '10.0.0.7'), // only the hidden Check cluster changes
+      (prev: Snapshot) => snap(undefined, prev, '10.0.0.7'), // auth off: the hidden cluster goes
+    ] as const;
+    let before = steps[0];
+    expect([...before.profiles.edge[CLUSTER].entries.keys()]).toEqual(expect.arrayContaining(edgeOnly));
+    for (const [i, step] of steps.slice(1).entries()) {
+      const after = (step as (p: Snapshot) => Snapshot)(before);
+      for (const p of ['sidecar/a', 'sidecar/b'] as Profile[]) {
+        for (const t of PUSH_ORDER) {
+          const then = before.view(p)![t];
+          const now = after.view(p)![t];
+          for (const n of edgeOnly) expect(now.entries.has(n), `${p} ${t} ${n}`).toBe(false);
+          expect([...now.entries.keys()].length, `${p} ${t}`).toBe(now.entries.size);
+          expect(now.version, `${p} ${t}`).toBe(versionOf(now.entries.values()));
+          const builtOn = now === after.profiles.edge[t] ? before.profiles.edge[t] : then;
+          expect(now.previousVersion, `${p} ${t}`).toBe(builtOn.version);
+          expect([...now.changed].sort(), `${p} ${t} step ${i + 1}`).toEqual(differing(builtOn.entries, now.entries));
+          // Changes to the hidden clusters alone leave every sidecar view as it was.
+          if (i >= 1 && t === CLUSTER) expect(now.version, `${p} ${t} step ${i + 1}`).toBe(then.version);
+        }
+      }
+      expect(after.view('sidecar/a')![CLUSTER].entries.has('gatehouse-envoy-admin|127.0.0.1:15000')).toBe(true);
+      before = after;
+    }
   });
 
   it('a profile nobody serves has no view', () => {

@@ -61,7 +61,7 @@ export function validateTranslation(t: Translation, memo: ValidationMemo = new V
   }
   for (const s of t.sidecars ?? []) checkSet(sidecarProfile(s.service), s.own, checked, memo, out);
   // A loop, not push(...): one broken shared resource is reported once per sidecar holding it.
-  for (const d of checkSidecarReferences(t.edge, t.sidecars ?? [])) out.push(d);
+  for (const d of checkSidecarReferences(t.edge, t.sidecars ?? [], t.edgeOnlyClusters)) out.push(d);
   memo.rotate();
   return out;
 }

@@ -8,10 +8,16 @@ import { type ResourceSet, type SidecarSet, sidecarProfile } from '../resources.
 import { checkReferences } from './references.ts';
 
 /** Every broken reference in the sidecar views, each path starting with the sidecar's profile. */
-export function checkSidecarReferences(edge: ResourceSet, sidecars: readonly SidecarSet[]): Diagnostic[] {
+export function checkSidecarReferences(
+  edge: ResourceSet,
+  sidecars: readonly SidecarSet[],
+  edgeOnly: readonly string[] = [],
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (sidecars.length === 0) return out;
-  const clusters = new Set(edge[CLUSTER].map((r) => r.name));
+  // What every sidecar may see: the edge's clusters but those it keeps to itself.
+  const hidden = new Set(edgeOnly);
+  const clusters = new Set(edge[CLUSTER].map((r) => r.name).filter((n) => !hidden.has(n)));
   const assignments = new Set(edge[ENDPOINT].map((r) => r.name));
   const ids = new Map<object, number>();
   const id = (o: object) => {
