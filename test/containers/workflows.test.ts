@@ -2,8 +2,10 @@
 // under Node 24 with the container suite skipped; containers.yml builds the image and runs the
 // suite against it through `npm run test:containers`, whose REQUIRE_CONTAINERS=1 turns a missing
 // engine into a failure.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+// The schema GitHub publishes for workflow files, compiled to WebAssembly (action-validator).
+import { validateWorkflow } from '@action-validator/core';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -16,6 +18,17 @@ const nodeVersion = (w: Obj) =>
   steps(w).find((s) => String(s.uses).startsWith('actions/setup-node@'))?.with?.['node-version'];
 
 describe('.github/workflows', () => {
+  it('every workflow passes the GitHub workflow schema, and a broken one does not', () => {
+    const files = readdirSync(path.join(ROOT, '.github', 'workflows')).filter((f) => /\.ya?ml$/.test(f));
+    expect(files.sort()).toEqual(['ci.yml', 'containers.yml']);
+    for (const f of files) {
+      const text = readFileSync(path.join(ROOT, '.github', 'workflows', f), 'utf8');
+      expect(validateWorkflow(text).errors, f).toEqual([]);
+    }
+    const broken = 'on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n';
+    expect(validateWorkflow(broken).errors.length).toBeGreaterThan(0);
+  });
+
   it('ci.yml runs .ci/run on ubuntu under Node 24, container suite skipped', () => {
     const ci = workflow('ci.yml');
     expect(Object.values(ci.jobs as Obj).map((j: Obj) => j['runs-on'])).toEqual(['ubuntu-latest']);
