@@ -34,9 +34,15 @@ export const observabilitySettings = z
         /** The service name of the edge's spans; a sidecar's spans carry its service's name. */
         edgeServiceName: z.string().min(1).default('gatehouse-edge'),
       })
-      .refine((t) => !t.enabled || t.collector !== undefined, {
-        message: 'tracing is enabled but no collector is set (e.g. "otel-collector:4317")',
-        path: ['collector'],
+      .superRefine((t, ctx) => {
+        if (t.enabled && t.collector === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['collector'],
+            input: t.collector,
+            message: 'tracing is enabled but no collector is set (e.g. "otel-collector:4317")',
+          });
+        }
       })
       .default({ enabled: false, samplingPercent: 100, edgeServiceName: 'gatehouse-edge' }),
     /** A listener on every Envoy exposing only its admin's /stats/prometheus. */

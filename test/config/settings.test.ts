@@ -209,6 +209,7 @@ describe('observability settings', () => {
     const p = problems(loadSettings(await file('observability: { tracing: { enabled: true } }')));
     expect(p).toEqual([expect.objectContaining({ path: expect.stringContaining('observability.tracing.collector') })]);
     expect(p[0]!.message).toContain('no collector');
+    expect(p[0]!.message).toContain('(got missing)');
   });
 
   it('tracing with a collector by name: split into host and port, sampling kept', async () => {
