@@ -5,7 +5,7 @@
 // event (an HTTP answer, a Consul check passing), bounded by a deadline; none is a fixed sleep.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -103,7 +103,8 @@ function logFile(name: string): NodeJS.WritableStream | undefined {
 /** The container, its output kept in CONTAINER_LOGS_DIR when that is set. */
 function logged(container: GenericContainer, name: string): GenericContainer {
   const out = logFile(name);
-  return out ? container.withLogConsumer((s) => s.pipe(out)) : container;
+  // A log stream that errors (container removed under it) must not crash the test process.
+  return out ? container.withLogConsumer((s) => s.on('error', () => undefined).pipe(out)) : container;
 }
 
 /** The project image: GATEHOUSE_IMAGE when CI built it already, else built from the Dockerfile. */
@@ -115,16 +116,38 @@ async function projectImage(): Promise<string> {
   return name;
 }
 
-/** Resolves when Consul lists `count` passing instances of `service`. */
-async function consulPassing(consulUrl: string, service: string, count: number): Promise<void> {
-  await vi.waitFor(
+/** One instance as /v1/health/service lists it (the fields read here). */
+interface ConsulEntry {
+  readonly Service: { readonly Address: string; readonly Meta?: Readonly<Record<string, string>> };
+}
+
+/** Resolves with Consul's entries once it lists `count` passing instances of `service`. */
+async function consulPassing(consulUrl: string, service: string, count: number): Promise<ConsulEntry[]> {
+  return vi.waitFor(
     async () => {
       const res = await fetch(`${consulUrl}/v1/health/service/${service}?passing=true`);
-      const entries = (await res.json()) as unknown[];
+      const entries = (await res.json()) as ConsulEntry[];
       if (entries.length !== count) throw new Error(`${entries.length} of ${count} ${service} instances passing`);
+      return entries;
     },
     { timeout: 60_000, interval: 250, message: `Consul: ${service} registered and passing` },
   );
+}
+
+/**
+ * Each demo registered the address Envoy and the tests know it by (its address on the suite's
+ * network): the demos register their first non-internal IPv4, which is only that address while
+ * the container has a single network.
+ */
+function checkRegisteredAddresses(entries: readonly ConsulEntry[], demos: ReadonlyMap<string, DemoHandle>): void {
+  for (const { Service } of entries) {
+    const id = Service.Meta?.instance ?? '';
+    const demo = demos.get(id);
+    if (!demo) throw new Error(`Consul lists an instance "${id}" the suite did not start`);
+    if (Service.Address !== demo.ip) {
+      throw new Error(`${id} registered address ${Service.Address}, not its suite network address ${demo.ip}`);
+    }
+  }
 }
 
 /** Starts the whole fleet; on any failure, stops what was started and rethrows. */
@@ -143,8 +166,12 @@ export async function startFleet(): Promise<Fleet> {
     const jwksFile = path.join(dir, 'jwks.json');
     await writeFile(jwksFile, JSON.stringify(jwks(signingKey)));
     const policyFile = path.join(dir, 'policy.yaml');
-    const writePolicy = (o: Omit<DemoPolicyOptions, 'jwksFile'> = {}) =>
-      writeFile(policyFile, stringify(demoPolicy({ ...o, jwksFile })));
+    // Written aside and renamed over: Gatehouse watches the folder and must never read half a file.
+    const writePolicy = async (o: Omit<DemoPolicyOptions, 'jwksFile'> = {}) => {
+      const next = `${policyFile}.${randomUUID()}.tmp`;
+      await writeFile(next, stringify(demoPolicy({ ...o, jwksFile })));
+      await rename(next, policyFile);
+    };
     await writePolicy();
 
     const network = await new Network().start();
@@ -159,11 +186,15 @@ export async function startFleet(): Promise<Fleet> {
     cleanup.push(() => consul.stop());
     const consulUrl = `http://${consul.getHost()}:${consul.getMappedPort(8500)}`;
 
-    // The demo instances start before the port forwarder exists, so each has a single network
-    // (no second interface on the forwarder's) and registers that network's address in Consul.
+    // Each demo instance must have exactly one network, the suite's: it registers its first
+    // non-internal IPv4 in Consul, and Envoy and the tests know it by its address there. Hence no
+    // network alias (testcontainers creates a container with aliases on the default bridge and
+    // then connects it to the network: two interfaces, testcontainers-node issue #808), and a
+    // start before the port forwarder exists (it connects every later container to its own
+    // network as well). Nothing dials a demo by name: Envoy gets addresses from Consul.
     const image = await projectImage();
     const demos = new Map<string, DemoHandle>();
-    await Promise.all(
+    const started = await Promise.allSettled(
       DEMO_INSTANCES.map(async (instance) => {
         const http = instance.service === 'demo-http';
         const container = await logged(new GenericContainer(image), instance.id)
@@ -171,7 +202,6 @@ export async function startFleet(): Promise<Fleet> {
           .withCommand([demoScript(instance)])
           .withEnvironment(demoEnvironment(instance))
           .withNetwork(network)
-          .withNetworkAliases(instance.id)
           .withExposedPorts(...(http ? [instance.port] : []))
           .withWaitStrategy(
             http ? Wait.forHttp('/healthz', instance.port, { abortOnContainerExit: true }) : new UntilRunning(),
@@ -186,8 +216,12 @@ export async function startFleet(): Promise<Fleet> {
         });
       }),
     );
+    // Every start has settled, so every started container is in `cleanup` before a failure throws.
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
     for (const service of new Set(DEMO_INSTANCES.map((i) => i.service))) {
-      await consulPassing(consulUrl, service, DEMO_INSTANCES.filter((i) => i.service === service).length);
+      const count = DEMO_INSTANCES.filter((i) => i.service === service).length;
+      checkRegisteredAddresses(await consulPassing(consulUrl, service, count), demos);
     }
 
     // The Check port must be known before start: Envoy is told it through authz.advertise.
@@ -199,15 +233,19 @@ export async function startFleet(): Promise<Fleet> {
     const gatehouse = await startGatehouse(settings.value);
     cleanup.push(() => gatehouse.stop());
     const xdsPort = splitHostPort(gatehouse.xdsAddress).port;
+    // Before Envoy is created: testcontainers gives a container the host.testcontainers.internal
+    // entry (and a link to the forwarder's network) only if the forwarder runs when it starts.
     await TestContainers.exposeHostPorts(xdsPort, authzPort);
 
     let envoyLogs = '';
     const envoyLog = logFile('envoy');
     const collect = (s: Readable) =>
-      s.on('data', (chunk: Buffer | string) => {
-        envoyLogs += chunk.toString();
-        envoyLog?.write(chunk);
-      });
+      s
+        .on('data', (chunk: Buffer | string) => {
+          envoyLogs += chunk.toString();
+          envoyLog?.write(chunk);
+        })
+        .on('error', () => undefined);
     const shipped = await readFile(path.join(REPO_ROOT, 'envoy', 'edge.yaml'), 'utf8');
     const bootstrap = edgeBootstrap(shipped, { host: HOST_ALIAS, port: xdsPort });
     // /ready answers 200 once Envoy took its first listeners and clusters from Gatehouse.
@@ -219,7 +257,11 @@ export async function startFleet(): Promise<Fleet> {
       .withLogConsumer(collect)
       .withWaitStrategy(Wait.forHttp('/ready', EDGE_PORTS.admin))
       .withStartupTimeout(120_000)
-      .start();
+      .start()
+      .catch((err: Error) => {
+        // testcontainers removes a container that never got ready: keep what Envoy said.
+        throw new Error(`the edge Envoy did not get ready: ${err.message}\n${envoyLogs.slice(-4000)}`, { cause: err });
+      });
     cleanup.push(() => envoy.stop());
     const at = (port: number) => `${envoy.getHost()}:${envoy.getMappedPort(port)}`;
 
