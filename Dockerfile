@@ -9,12 +9,14 @@
 #   docker run --entrypoint node gatehouse demo/http-service.ts                  # any demo/ program
 #
 # Pin both bases by digest (FROM image@sha256:...) in a release pipeline; tags are kept here so
-# that the file reads plainly and picks up Node 24 patch releases.
+# that the file reads plainly and picks up Node 24 patch releases. Both are Debian 13 (trixie):
+# distroless stopped building its Node images on Debian 12 in February 2026, so a -debian12 tag
+# is frozen at its last build and gets no more Node or Debian fixes.
 
 ARG NODE_MAJOR=24
 
 # ---- production dependencies ------------------------------------------------------------------
-FROM node:${NODE_MAJOR}-bookworm-slim AS deps
+FROM node:${NODE_MAJOR}-trixie-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: only two production dependencies have install scripts. `node` downloads a
@@ -26,7 +28,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && npm cache clean --force
 
 # ---- runtime ----------------------------------------------------------------------------------
-FROM gcr.io/distroless/nodejs${NODE_MAJOR}-debian12:nonroot AS runtime
+FROM gcr.io/distroless/nodejs${NODE_MAJOR}-debian13:nonroot AS runtime
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="gatehouse" \
   org.opencontainers.image.description="An Envoy control plane: Consul/static discovery, policy, ADS (xDS v3) and ext_authz" \

@@ -18,6 +18,7 @@ export interface ComposeService {
   ports?: string[];
   depends_on?: string[] | Record<string, { condition: string }>;
   network_mode?: string;
+  healthcheck?: { test: string[]; interval?: string; timeout?: string; retries?: number; start_period?: string };
 }
 
 /** The compose document. */

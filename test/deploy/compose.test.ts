@@ -150,6 +150,26 @@ describe('docker-compose.yml', () => {
     expect(nodeIds.size).toBe(apps.length);
   });
 
+  it('health-checks Gatehouse with `gatehouse check`, whose own timeout is below the engine’s', () => {
+    const check = compose.services.gatehouse!.healthcheck!;
+    expect(check.test.slice(0, 4)).toEqual(['CMD', 'node', 'src/cli.ts', 'check']);
+    const seconds = (d: string | undefined) => Number(/^(\d+)s$/.exec(d ?? '')?.[1]);
+    const own = seconds(check.test[check.test.indexOf('--timeout') + 1]);
+    expect(own).toBeLessThan(seconds(check.timeout));
+    // Everything behind the edge waits for this check: a slow first start must not fail it.
+    expect(seconds(check.start_period)).toBeGreaterThanOrEqual(30);
+  });
+
+  it('opens Grafana on the provisioned dashboard file', () => {
+    const grafana = compose.services.grafana!;
+    const home = grafana.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
+    const mount = grafana.volumes!.map(volumeParts).find((v) => home.startsWith(`${v.target}/`))!;
+    expect(mount, home).toBeDefined();
+    expect(existsSync(path.join(ROOT, mount.source, home.slice(mount.target.length)))).toBe(true);
+    const provider = parse(repoText('deploy/grafana/provisioning/dashboards/gatehouse.yaml')).providers[0];
+    expect(provider.options.path).toBe(mount.target);
+  });
+
   it('has at least two instances of each version-split service, so stopping one moves traffic', () => {
     const http = apps
       .filter(([, s]) => s.environment?.SERVICE_NAME === 'demo-http')
@@ -192,6 +212,8 @@ describe('deploy/compose/gatehouse.yaml', () => {
     expect(job('gatehouse').static_configs[0].targets).toEqual([`gatehouse:${port(settings.value.admin.address)}`]);
     const envoy = job('envoy');
     expect(envoy.metrics_path).toBe('/stats/prometheus');
+    // Prometheus 3 fails a scrape with a missing or unknown Content-Type unless a fallback is named.
+    expect(envoy.fallback_scrape_protocol).toBe('PrometheusText0.0.4');
     const byRole = Object.fromEntries(
       envoy.static_configs.map((c: { labels: { envoy_role: string }; targets: string[] }) => [
         c.labels.envoy_role,

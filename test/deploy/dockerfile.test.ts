@@ -96,6 +96,16 @@ describe('Dockerfile', () => {
     expect(gid === undefined || /^\d+$/.test(gid)).toBe(true);
   });
 
+  it('installs and runs on one Debian release, one that distroless still builds Node images on', () => {
+    const release: Record<string, number> = { bookworm: 12, trixie: 13 };
+    const build = /-(bookworm|trixie)(-slim)?$/.exec(all[0]!.image)?.[1];
+    const run = Number(/-debian(\d+):/.exec(runtime.image)?.[1]);
+    expect(build && release[build]).toBe(run);
+    // distroless dropped its Debian 12 Node images in February 2026 ("Remove nodejs debian12
+    // builds"): a -debian12 tag no longer gets Node or Debian fixes.
+    expect(run).toBeGreaterThanOrEqual(13);
+  });
+
   it('exposes xDS, ext_authz and admin', () => {
     const ports = only(runtime, 'EXPOSE').flatMap((e) => e.getArguments().map((a) => a.getValue()));
     expect(ports.sort()).toEqual(['18000', '18001', '9902']);
