@@ -128,6 +128,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives every demo program a health check of its own (the image’s checks Gatehouse, not them)', () => {
+    const programs = services.filter(([, s]) => s.command?.some((c) => c.startsWith('demo/')));
+    for (const [name, s] of programs) {
+      const test = s.healthcheck?.test ?? [];
+      expect(test.length, name).toBeGreaterThan(0);
+      expect(test.join(' '), name).not.toContain('src/cli.ts');
+    }
+  });
+
   it('gives every demo instance its own sidecar Envoy in its network namespace, with the right bootstrap', () => {
     expect(apps.length).toBeGreaterThanOrEqual(3);
     const nodeIds = new Set<string>();
