@@ -5,7 +5,7 @@ import { type AuthTarget, edgeAuth, markChecked } from './build-auth.ts';
 import { buildClusters } from './build-clusters.ts';
 import { buildGrpcTargets, buildRoutes, groupVirtualHosts, metadataRoutes } from './build-routes.ts';
 import { buildSidecarHosts, buildSidecars } from './build-sidecars.ts';
-import { EDGE_LISTENER, EDGE_ROUTES } from './names.ts';
+import { AUTHZ_CLUSTER, EDGE_LISTENER, EDGE_ROUTES, OTEL_COLLECTOR_CLUSTER } from './names.ts';
 import { type ServiceDefaults, serviceDefaults } from './service-defaults.ts';
 import type { Catalog, Model, Observability, Policy } from './types.ts';
 
@@ -25,10 +25,31 @@ export interface BuildOptions {
   readonly observability?: Observability | undefined;
 }
 
+/** Cluster names Gatehouse gives its own clusters; a service of that name would collide with them. */
+const RESERVED: ReadonlySet<string> = new Set([AUTHZ_CLUSTER, OTEL_COLLECTOR_CLUSTER]);
+
+/**
+ * True (with a warning) for a service named like one of Gatehouse's own clusters. A warning, not an
+ * error: one oddly named Consul service must not stop the fleet's updates; it is left out instead.
+ */
+function reserved(name: string, source: 'catalog' | 'policy', diagnostics: Diagnostic[]): boolean {
+  if (!RESERVED.has(name)) return false;
+  diagnostics.push(
+    warning(
+      'MODEL_INVALID',
+      `${source}.services.${name}`,
+      `service "${name}" has the name of a cluster Gatehouse sends itself; it is left out (rename it)`,
+    ),
+  );
+  return true;
+}
+
 /** Builds the model from the latest catalog and policy. */
 export function build(catalog: Catalog, policy: Policy, options: BuildOptions = {}): BuildResult {
   const diagnostics: Diagnostic[] = [];
-  const serviceNames = [...new Set([...Object.keys(catalog.services), ...Object.keys(policy.services)])].sort(compare);
+  const serviceNames = [...new Set([...Object.keys(catalog.services), ...Object.keys(policy.services)])]
+    .filter((name) => !reserved(name, name in catalog.services ? 'catalog' : 'policy', diagnostics))
+    .sort(compare);
   for (const name of Object.keys(policy.services)) {
     if (!(name in catalog.services)) {
       diagnostics.push(

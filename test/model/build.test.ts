@@ -19,6 +19,24 @@ const CATALOG = `services:
 `;
 
 describe('model build', () => {
+  it('leaves out a service named like a cluster of Gatehouse’s own, with a warning naming it', () => {
+    const catalog = `services:
+  web: { instances: [{ address: 10.0.0.1, port: 80 }] }
+  gatehouse-authz:
+    instances: [{ address: 10.0.0.9, port: 18001 }]
+    metadata: { gatehouse-route: /authz/ }
+  gatehouse-otel-collector: { instances: [{ address: 10.0.0.8, port: 4317 }] }
+`;
+    const r = parse(catalog, '');
+    expect(r.model.clusters.map((c) => c.name)).toEqual(['web']);
+    expect(r.model.edgeVirtualHosts.flatMap((h) => h.routes.map((x) => x.name))).toEqual([]);
+    expect(r.diagnostics.map((d) => [d.severity, d.path])).toEqual([
+      ['warning', 'catalog.services.gatehouse-authz'],
+      ['warning', 'catalog.services.gatehouse-otel-collector'],
+    ]);
+    expect(r.diagnostics[0]!.message).toContain('"gatehouse-authz"');
+  });
+
   it('reports a dangling route target, naming route and service', () => {
     const r = parse(CATALOG, 'routes:\n  - { name: r1, service: billing, match: { prefix: / } }\n');
     expect(r.diagnostics).toEqual([
