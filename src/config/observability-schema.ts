@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { listenAddress, splitHostPort } from './listen-address.ts';
 
-const enabled = (on: boolean) => z.strictObject({ enabled: z.boolean().default(on) }).default({ enabled: on });
+// `.prefault({})`: an absent section is parsed as `{}`, so the fields' own defaults fill it.
+const enabled = (on: boolean) => z.strictObject({ enabled: z.boolean().default(on) }).prefault({});
 
 /** Where one kind of Envoy exposes its stats for Prometheus, and where its own admin listens. */
 const statsEndpoint = (address: string, admin: string) =>
@@ -15,7 +16,7 @@ const statsEndpoint = (address: string, admin: string) =>
       /** The Envoy's admin address from its bootstrap; the admin itself stays on loopback. */
       admin: listenAddress.default(admin),
     })
-    .default({ address, admin });
+    .prefault({});
 
 export const observabilitySettings = z
   .strictObject({
@@ -44,7 +45,7 @@ export const observabilitySettings = z
           });
         }
       })
-      .default({ enabled: false, samplingPercent: 100, edgeServiceName: 'gatehouse-edge' }),
+      .prefault({}),
     /** A listener on every Envoy exposing only its admin's /stats/prometheus. */
     stats: z
       .strictObject({
@@ -52,22 +53,9 @@ export const observabilitySettings = z
         edge: statsEndpoint('0.0.0.0:9102', '127.0.0.1:9901'),
         sidecar: statsEndpoint('0.0.0.0:15090', '127.0.0.1:15000'),
       })
-      .default({
-        enabled: true,
-        edge: { address: '0.0.0.0:9102', admin: '127.0.0.1:9901' },
-        sidecar: { address: '0.0.0.0:15090', admin: '127.0.0.1:15000' },
-      }),
+      .prefault({}),
   })
-  .default({
-    accessLog: { enabled: true },
-    requestId: { enabled: true },
-    tracing: { enabled: false, samplingPercent: 100, edgeServiceName: 'gatehouse-edge' },
-    stats: {
-      enabled: true,
-      edge: { address: '0.0.0.0:9102', admin: '127.0.0.1:9901' },
-      sidecar: { address: '0.0.0.0:15090', admin: '127.0.0.1:15000' },
-    },
-  });
+  .prefault({});
 
 export type ObservabilitySettings = z.output<typeof observabilitySettings>;
 

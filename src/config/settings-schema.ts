@@ -5,8 +5,9 @@ import { listenAddress } from './listen-address.ts';
 import { observabilitySettings } from './observability-schema.ts';
 
 export const settingsFile = z.strictObject({
-  xds: z.strictObject({ address: listenAddress.default('127.0.0.1:18000') }).default({ address: '127.0.0.1:18000' }),
-  admin: z.strictObject({ address: listenAddress.default('127.0.0.1:9902') }).default({ address: '127.0.0.1:9902' }),
+  // `.prefault({})` on a section: absent, it is parsed as `{}`, so its fields' defaults fill it.
+  xds: z.strictObject({ address: listenAddress.default('127.0.0.1:18000') }).prefault({}),
+  admin: z.strictObject({ address: listenAddress.default('127.0.0.1:9902') }).prefault({}),
   authz: z
     .strictObject({
       /** Where the ext_authz Check service listens. */
@@ -16,7 +17,7 @@ export const settingsFile = z.strictObject({
       /** How long Envoy waits for a Check before answering with the error status. */
       timeout: durationMs.default(250),
     })
-    .default({ address: '127.0.0.1:18001', timeout: 250 }),
+    .prefault({}),
   /** Consul connection; CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN and friends fill what is unset. */
   consul: z
     .strictObject({
@@ -49,11 +50,11 @@ export const settingsFile = z.strictObject({
       endpointQuietPeriod: durationMs.default(20),
       maxDelay: durationMs.default(1000),
     })
-    .default({ quietPeriod: 100, endpointQuietPeriod: 20, maxDelay: 1000 }),
+    .prefault({}),
   observability: observabilitySettings,
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
-    .default({ level: 'info' }),
+    .prefault({}),
 });
 
 export type Settings = z.output<typeof settingsFile>;
