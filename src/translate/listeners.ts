@@ -12,6 +12,11 @@ function rds(routeConfigName: string): HttpConnectionManager['rds'] {
   return { config_source: { ads: {}, resource_api_version: 'V3' }, route_config_name: routeConfigName };
 }
 
+/** The filter chain of a listener whose only network filter is this HTTP connection manager. */
+export function hcmFilterChain(hcm: HttpConnectionManager): NonNullable<Listener['filter_chains']>[number] {
+  return { filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: pack(HCM_TYPE, hcm) }] };
+}
+
 /** The edge listener: one HTTP connection manager that fetches its routes over RDS. */
 export function translateEdgeListener(l: HttpListener, auth?: EdgeAuth, o?: Observability): Listener {
   const hcm: HttpConnectionManager = {
@@ -29,9 +34,7 @@ export function translateEdgeListener(l: HttpListener, auth?: EdgeAuth, o?: Obse
   return {
     name: l.name,
     address: { socket_address: { address: l.address, port_value: l.port } },
-    filter_chains: [
-      { filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: pack(HCM_TYPE, hcm) }] },
-    ],
+    filter_chains: [hcmFilterChain(hcm)],
   };
 }
 

@@ -50,6 +50,11 @@ export interface NamedResource {
   readonly message: object;
 }
 
+/** Sorts `items` in place by name (the order every resource list keeps) and returns them. */
+export function sortByName<T extends NamedResource>(items: T[]): T[] {
+  return items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /** The resources of one profile, by type URL, each list sorted by name. */
 export type ResourceSet = Readonly<Record<TypeUrl, readonly NamedResource[]>>;
 

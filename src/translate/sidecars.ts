@@ -11,20 +11,16 @@ import type { Listener } from '../generated/envoy/config/listener/v3/Listener.ts
 import type { HttpConnectionManager } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
 import type { Model, Observability, Sidecar, VirtualHost } from '../model/index.ts';
 import { names } from '../model/index.ts';
-import { pack } from '../protos.ts';
-import { CLUSTER, ENDPOINT, HCM_TYPE, LISTENER, ROUTE } from '../resource-types.ts';
-import { http2Upstream } from './clusters.ts';
+import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../resource-types.ts';
+import { addressCluster } from './address-cluster.ts';
 import { hcmObservability } from './hcm-observability.ts';
 import { httpFilters } from './http-filters.ts';
-import type { NamedResource, SidecarSet } from './resources.ts';
+import { hcmFilterChain } from './listeners.ts';
+import { type NamedResource, type SidecarSet, sortByName } from './resources.ts';
 import { translateRouteConfiguration } from './routes.ts';
 import { envoyAdminCluster, type StatsEndpoint, statsListener } from './stats-listener.ts';
 
 const { SIDECAR_INBOUND, SIDECAR_OUTBOUND, localAppClusterName } = names;
-
-function hcmFilter(hcm: HttpConnectionManager): NonNullable<Listener['filter_chains']>[number] {
-  return { filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: pack(HCM_TYPE, hcm) }] };
-}
 
 /** Traffic to the app: every request on the inbound port goes to the local app cluster. */
 function inboundListener(
@@ -54,7 +50,7 @@ function inboundListener(
   return {
     name: SIDECAR_INBOUND,
     address: { socket_address: { address: '0.0.0.0', port_value: inboundPort } },
-    filter_chains: [hcmFilter(hcm)],
+    filter_chains: [hcmFilterChain(hcm)],
   };
 }
 
@@ -70,29 +66,13 @@ function outboundListener(outboundPort: number, o: Observability | undefined, se
   return {
     name: SIDECAR_OUTBOUND,
     address: { socket_address: { address: '127.0.0.1', port_value: outboundPort } },
-    filter_chains: [hcmFilter(hcm)],
+    filter_chains: [hcmFilterChain(hcm)],
   };
 }
 
 /** The local app, at a fixed loopback address: STATIC, so it needs no EDS. */
 function localAppCluster(s: Sidecar): EnvoyCluster {
-  const name = localAppClusterName(s.appPort);
-  return {
-    name,
-    type: 'STATIC',
-    connect_timeout: { seconds: 1, nanos: 0 },
-    load_assignment: {
-      cluster_name: name,
-      endpoints: [
-        {
-          lb_endpoints: [
-            { endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: s.appPort } } } },
-          ],
-        },
-      ],
-    },
-    ...(s.appProtocol !== 'http' && { typed_extension_protocol_options: http2Upstream() }),
-  };
+  return addressCluster(localAppClusterName(s.appPort), '127.0.0.1', s.appPort, s.appProtocol !== 'http');
 }
 
 /** Memoises one NamedResource per key (what it depends on), built from the first sidecar asking. */
@@ -107,8 +87,6 @@ function interned(make: (s: Sidecar) => NamedResource): (key: string, s: Sidecar
     return r;
   };
 }
-
-const sortedByName = (items: NamedResource[]) => items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
 /** The stats listener and admin cluster every sidecar holds (the edge's admin is hidden from it). */
 function sidecarStats(sidecar: StatsEndpoint) {
@@ -151,9 +129,9 @@ export function translateSidecars(model: Model): SidecarSet[] {
       clusters: picked.length ? [...s.upstreams.clusters, ...picked].sort() : s.upstreams.clusters,
     }),
     own: {
-      [CLUSTER]: sortedByName([cluster(`${s.appPort},${s.appProtocol}`, s), ...(stats?.clusters ?? [])]),
+      [CLUSTER]: sortByName([cluster(`${s.appPort},${s.appProtocol}`, s), ...(stats?.clusters ?? [])]),
       [ENDPOINT]: [],
-      [LISTENER]: sortedByName([
+      [LISTENER]: sortByName([
         inbound(`${s.inboundPort},${s.appPort}${traced(s)}`, s),
         outbound(`${s.outboundPort}${traced(s)}`, s),
         ...(stats ? [stats.listener] : []),

@@ -7,10 +7,9 @@ import type { Cluster as EnvoyCluster } from '../generated/envoy/config/cluster/
 import type { Listener } from '../generated/envoy/config/listener/v3/Listener.ts';
 import type { HttpConnectionManager } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
 import { names } from '../model/index.ts';
-import { pack } from '../protos.ts';
-import { HCM_TYPE } from '../resource-types.ts';
 import { addressCluster } from './address-cluster.ts';
 import { httpFilters } from './http-filters.ts';
+import { hcmFilterChain } from './listeners.ts';
 
 /** Where one Envoy's stats listener listens, and where its admin is. */
 export interface StatsEndpoint {
@@ -45,9 +44,7 @@ export function statsListener(s: StatsEndpoint): Listener {
   return {
     name: names.STATS_LISTENER,
     address: { socket_address: { address: s.listen.host, port_value: s.listen.port } },
-    filter_chains: [
-      { filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: pack(HCM_TYPE, hcm) }] },
-    ],
+    filter_chains: [hcmFilterChain(hcm)],
   };
 }
 

@@ -6,13 +6,11 @@ import { translateCluster } from './clusters.ts';
 import { translateAssignment } from './endpoints.ts';
 import { authzCluster } from './ext-authz.ts';
 import { translateEdgeListener, translateGrpcListener } from './listeners.ts';
-import type { Flavor, NamedResource, ResourceSet, Translation } from './resources.ts';
+import { type Flavor, type NamedResource, type ResourceSet, sortByName, type Translation } from './resources.ts';
 import { translateRouteConfiguration } from './routes.ts';
 import { translateSidecars } from './sidecars.ts';
 import { envoyAdminCluster, statsListener } from './stats-listener.ts';
 import { collectorCluster } from './tracing.ts';
-
-const sorted = (items: NamedResource[]) => items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
 // Model clusters and assignments reused by identity (the model's fast lane for endpoint churn)
 // get the very same message objects back, so encoding, validation and snapshot entries are reused
@@ -62,8 +60,8 @@ const grpcMemo = new ContentMemo();
 
 function shared(model: Model, profile: Flavor) {
   return {
-    clusters: sorted(model.clusters.map((c) => ({ name: c.name, message: memoCluster(c, profile) }))),
-    endpoints: sorted(model.assignments.map((a) => ({ name: a.clusterName, message: memoAssignment(a) }))),
+    clusters: sortByName(model.clusters.map((c) => ({ name: c.name, message: memoCluster(c, profile) }))),
+    endpoints: sortByName(model.assignments.map((a) => ({ name: a.clusterName, message: memoAssignment(a) }))),
   };
 }
 
@@ -92,9 +90,9 @@ export function translate(model: Model): Translation {
     edgeListeners.push({ name: names.STATS_LISTENER, message: statsListener(o.stats.edge) });
   }
   const edge: ResourceSet = {
-    [CLUSTER]: edgeClusters.length ? sorted([...edgeShared.clusters, ...edgeClusters]) : edgeShared.clusters,
+    [CLUSTER]: edgeClusters.length ? sortByName([...edgeShared.clusters, ...edgeClusters]) : edgeShared.clusters,
     [ENDPOINT]: edgeShared.endpoints,
-    [LISTENER]: sorted(edgeListeners),
+    [LISTENER]: sortByName(edgeListeners),
     [ROUTE]: [
       {
         name: model.edgeListener.routeConfigName,
@@ -107,7 +105,7 @@ export function translate(model: Model): Translation {
     [CLUSTER]: grpcShared.clusters,
     // Endpoints are the same bytes for every profile: reuse the objects.
     [ENDPOINT]: edgeShared.endpoints,
-    [LISTENER]: sorted(
+    [LISTENER]: sortByName(
       model.grpcTargets.map((t) => ({
         name: t.listenerName,
         message: grpcMemo.get(`l\0${t.listenerName}\0${t.routeConfigName}\0${t.service}`, () =>
@@ -115,7 +113,7 @@ export function translate(model: Model): Translation {
         ),
       })),
     ),
-    [ROUTE]: sorted(
+    [ROUTE]: sortByName(
       model.grpcTargets.map((t) => ({
         name: t.routeConfigName,
         message: grpcMemo.get(`r\0${t.routeConfigName}\0${JSON.stringify(t.virtualHost)}`, () =>
