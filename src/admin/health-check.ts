@@ -3,6 +3,7 @@
 // and answers in one line. A container engine runs it every few seconds, so it imports nothing
 // beyond Node itself (no protos, no zod, no pipeline): only type imports, which are erased.
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../config/duration-text.ts';
 import type { Diagnostic } from '../errors.ts';
 import type { NodeStatus } from '../xds/index.ts';
 
@@ -44,12 +45,10 @@ export function adminBaseUrl(address: string): string {
   return url.href.replace(/\/$/, '');
 }
 
-/** "2s", "500ms" or a bare number of milliseconds. */
+/** "2s", "500ms" (the settings' duration grammar) or a bare number of milliseconds; never 0. */
 function parseTimeout(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text);
-  if (!m) return undefined;
-  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
-  return ms > 0 ? Math.round(ms) : undefined;
+  const ms = /^\d+(\.\d+)?$/.test(text) ? Math.round(Number(text)) : parseDuration(text);
+  return ms !== undefined && ms > 0 ? ms : undefined;
 }
 
 /** Why a fetch failed, as short as the operator needs it: the system error code when there is one. */
