@@ -11,7 +11,8 @@ import { CLUSTER, LISTENER, ROUTE } from '../../src/resource-types.ts';
 import { headersOf, metadataOf, startCheckClient } from '../authz/fixtures/envoy.ts';
 import { startTestGatehouse, Workspace, waitFor } from './harness.ts';
 
-type Obj = Record<string, any>; // decoded protobuf objects, walked by field name
+// biome-ignore lint/suspicious/noExplicitAny: decoded protobuf objects, walked by field name
+type Obj = Record<string, any>;
 
 const policy = (digest: string) => `routes:
   - { name: docs, match: { prefix: /docs/ }, service: orders }
