@@ -2,6 +2,7 @@
 // check probes the app itself (not its sidecar), so a failing app turns critical in Consul and
 // Gatehouse takes its endpoint out even while the sidecar still runs.
 import { setTimeout as sleep } from 'node:timers/promises';
+import Consul from 'consul';
 import type { Logger } from 'pino';
 import type { InstanceConfig } from './instance-config.ts';
 
@@ -52,16 +53,12 @@ export function registrationBody(
   };
 }
 
-async function agentPut(config: InstanceConfig, path: string, body?: unknown): Promise<void> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (config.consulToken) headers['x-consul-token'] = config.consulToken;
-  const res = await fetch(`${config.consulAddress}${path}`, {
-    method: 'PUT',
-    headers,
-    body: body === undefined ? null : JSON.stringify(body),
-    signal: AbortSignal.timeout(5_000),
-  });
-  if (!res.ok) throw new Error(`consul PUT ${path}: ${res.status} ${(await res.text()).trim()}`);
+/** The local agent, through the `consul` client Gatehouse itself uses (it takes Consul's own key spelling). */
+function agent(config: InstanceConfig): Consul {
+  return new Consul({
+    baseUrl: `${config.consulAddress}/v1`,
+    defaults: { timeout: 5_000, ...(config.consulToken && { token: config.consulToken }) },
+  } as ConstructorParameters<typeof Consul>[0]);
 }
 
 /**
@@ -76,7 +73,9 @@ export async function register(
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await agentPut(config, '/v1/agent/service/register', body);
+      // The client lower-cases every key before sending (utils.normalizeKeys), so Consul's own
+      // spelling goes through as is; its typings only list the lower-case form, hence the cast.
+      await agent(config).agent.service.register(body as unknown as { name: string });
       log.info({ id: body.ID, address: body.Address, port: body.Port, tags: body.Tags, meta: body.Meta }, 'registered');
       return;
     } catch (err) {
@@ -90,7 +89,7 @@ export async function register(
 /** Deregisters the instance; failures are logged, not thrown (the check reaps it anyway). */
 export async function deregister(config: InstanceConfig, id: string, log: Logger): Promise<void> {
   try {
-    await agentPut(config, `/v1/agent/service/deregister/${encodeURIComponent(id)}`);
+    await agent(config).agent.service.deregister(id);
     log.info({ id }, 'deregistered');
   } catch (err) {
     log.warn({ id, err: (err as Error).message }, 'consul deregistration failed');
