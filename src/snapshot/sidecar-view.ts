@@ -17,11 +17,14 @@ export interface Prior {
 
 const NOTHING: ReadonlySet<string> = new Set();
 
+/** The edge entries of type `t` that `spec`'s view leaves out: only clusters are ever hidden. */
+const hiddenOf = (spec: SidecarSpec, t: TypeUrl) => (t === CLUSTER ? spec.hidden : undefined);
+
 /** The entries of `spec`'s view of type `t`, given the edge's entries of that type. */
 function contentOf(spec: SidecarSpec, t: TypeUrl, shared: ReadonlyMap<string, Entry> | undefined) {
   const own = spec.own[t];
   if (!shared) return own;
-  const hidden = t === CLUSTER ? spec.hidden : undefined;
+  const hidden = hiddenOf(spec, t);
   if (!spec.clusters) return own.size === 0 && !hidden ? shared : new MergedMap(shared, own, hidden);
   // A declared list is short: a real map, in name order like every other.
   const only = new Map<string, Entry>();
@@ -51,7 +54,7 @@ export function composeSidecarView(edge: ProfileSnapshot, spec: SidecarSpec, pri
   for (const t of PUSH_ORDER) {
     const shared = SHARED_TYPES.has(t) ? edge[t] : undefined;
     // Same content as the edge's (all endpoints, nothing own): the edge's TypeSnapshot as is.
-    if (shared && !spec.clusters && spec.own[t].size === 0 && !(t === CLUSTER && spec.hidden)) {
+    if (shared && !spec.clusters && spec.own[t].size === 0 && !hiddenOf(spec, t)) {
       view[t] = shared;
       continue;
     }
@@ -73,7 +76,7 @@ export function composeSidecarView(edge: ProfileSnapshot, spec: SidecarSpec, pri
       // Both views hold every edge entry but the same hidden ones: the edge's changes (less the
       // hidden) plus the few own ones, O(changed).
       const own = differing(before.own[t], spec.own[t]);
-      const hidden = t === CLUSTER ? spec.hidden : undefined;
+      const hidden = hiddenOf(spec, t);
       const edgeChanged = hidden ? [...shared.changed].filter((n) => !hidden.has(n)) : shared.changed;
       changed = own.size === 0 && !hidden ? shared.changed : new Set([...edgeChanged, ...own]);
     } else {
