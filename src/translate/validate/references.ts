@@ -111,10 +111,8 @@ function decodeConnectionManagers(listener: Obj): DecodedHcm[] {
   if (api) found.push({ any: api.api_listener, where: 'api_listener.api_listener' });
   const out: DecodedHcm[] = [];
   for (const { any, where } of found) {
-    const a = obj(any);
-    if (!a || !str(a.type_url).endsWith(`/${HCM_TYPE}`) || !(a.value instanceof Uint8Array)) continue;
-    const hcm = unpack(a as { type_url: string; value: Uint8Array });
-    out.push({ hcm, where, grpcTargets: grpcServiceTargets(hcm) });
+    const hcm = str(obj(any)?.type_url).endsWith(`/${HCM_TYPE}`) ? unpacked(any) : undefined;
+    if (hcm) out.push({ hcm, where, grpcTargets: grpcServiceTargets(hcm) });
   }
   return out;
 }
