@@ -2,20 +2,16 @@
 // GET /stats/prometheus, proxied to the Envoy's own admin. The admin itself stays on loopback
 // (it can drain listeners, quit the process and dump config); only the stats leave the host.
 
-import type { HostPort } from '../config/index.ts';
 import type { Cluster as EnvoyCluster } from '../generated/envoy/config/cluster/v3/Cluster.ts';
 import type { Listener } from '../generated/envoy/config/listener/v3/Listener.ts';
 import type { HttpConnectionManager } from '../generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
-import { names } from '../model/index.ts';
+import { names, type Observability } from '../model/index.ts';
 import { addressCluster } from './address-cluster.ts';
 import { httpFilters } from './http-filters.ts';
 import { hcmFilterChain } from './listeners.ts';
 
-/** Where one Envoy's stats listener listens, and where its admin is. */
-export interface StatsEndpoint {
-  readonly listen: HostPort;
-  readonly admin: HostPort;
-}
+/** Where one Envoy's stats listener listens, and where its admin is (from the model). */
+export type StatsEndpoint = NonNullable<Observability['stats']>['edge'];
 
 /** The stats listener: /stats/prometheus to the admin, anything else 404. No access log (scrapes). */
 export function statsListener(s: StatsEndpoint): Listener {
